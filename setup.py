@@ -1,0 +1,49 @@
+"""Packaging for basecrm_like."""
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(
+    r'^VERSION = "([^"]+)"', (HERE / "basecrm_like" / "version.py").read_text(), re.M
+).group(1)
+
+CLI = ["click>=8.1", "tqdm>=4.64"]
+MOCK = ["Werkzeug>=2.3", "waitress>=2.1"]
+TEST = CLI + MOCK + [
+    "pytest>=7.4",
+    "pytest-timeout>=2.1",
+    "responses>=0.23",
+    "hypothesis>=6.80",
+    "mypy>=1.5",
+    "ruff>=0.4",
+    "types-requests",
+    "flask>=2.3",
+    # the official client, to prove the mock server serves it too
+    "basecrm==1.2.9",
+]
+DOCS = ["sphinx>=7"]
+
+setup(
+    name="basecrm_like",
+    version=VERSION,
+    description="A Python SDK for the Base CRM (Zendesk Sell) Core API v2, Sync API and OAuth2",
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    packages=find_packages(include=["basecrm_like", "basecrm_like.*"]),
+    package_data={"basecrm_like": ["py.typed"]},
+    python_requires=">=3.10",
+    install_requires=["requests>=2.28", "urllib3>=2.0", "munch>=2.5"],
+    extras_require={"cli": CLI, "mock": MOCK, "test": TEST, "docs": DOCS},
+    entry_points={
+        "console_scripts": ["basecrm-like = basecrm_like.cli:main"],
+        "pytest11": ["basecrm_like = basecrm_like.mock.pytest_plugin"],
+    },
+    classifiers=[
+        "License :: OSI Approved :: MIT License",
+        "Programming Language :: Python :: 3",
+        "Typing :: Typed",
+    ],
+)
