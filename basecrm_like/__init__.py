@@ -1,0 +1,74 @@
+"""basecrm_like: a Python SDK for the Base CRM (Zendesk Sell) Core API v2, Sync API and OAuth2.
+
+A drop-in for the official ``basecrm`` 1.x package::
+
+    import basecrm_like as basecrm
+
+    client = basecrm.Client(access_token="<64-character personal access token>")
+    coffeeshop = client.contacts.create(name="Coffee Shop", is_organization=True)
+    deal = client.deals.create(name="Chemex", contact_id=coffeeshop.id, value="99.90")
+"""
+from .client import Client
+from .coercion import Coercion
+from .configuration import Configuration
+from .errors import (
+    BaseError,
+    ConfigurationError,
+    ConnectionError,
+    RateLimitError,
+    RequestError,
+    ResourceError,
+    ServerError,
+    TimeoutError,
+    UnknownAttributeError,
+)
+from .http_client import HttpClient
+from .services import (
+    AccountsService,
+    AssociatedContactsService,
+    CallOutcomesService,
+    CallsService,
+    ContactsService,
+    CustomFieldsService,
+    DealSourcesService,
+    DealsService,
+    DealUnqualifiedReasonsService,
+    DocumentsService,
+    LeadConversionsService,
+    LeadSourcesService,
+    LeadsService,
+    LeadUnqualifiedReasonsService,
+    LineItemsService,
+    LossReasonsService,
+    NotesService,
+    OrdersService,
+    PipelinesService,
+    ProductsService,
+    SequenceEnrollmentsService,
+    SequencesService,
+    Service,
+    SourcesService,
+    StagesService,
+    TagsService,
+    TasksService,
+    TextMessagesService,
+    UsersService,
+    VisitOutcomesService,
+    VisitsService,
+)
+from .sync import SyncService
+from .version import VERSION
+
+__all__ = [
+    "VERSION", "Client", "Coercion", "Configuration", "HttpClient", "Service", "SyncService",
+    "BaseError", "ConfigurationError", "ConnectionError", "RateLimitError", "RequestError",
+    "ResourceError", "ServerError", "TimeoutError", "UnknownAttributeError",
+    "AccountsService", "AssociatedContactsService", "CallOutcomesService", "CallsService",
+    "ContactsService", "CustomFieldsService", "DealSourcesService", "DealsService",
+    "DealUnqualifiedReasonsService", "DocumentsService", "LeadConversionsService",
+    "LeadSourcesService", "LeadsService", "LeadUnqualifiedReasonsService", "LineItemsService",
+    "LossReasonsService", "NotesService", "OrdersService", "PipelinesService", "ProductsService",
+    "SequenceEnrollmentsService", "SequencesService", "SourcesService", "StagesService",
+    "TagsService", "TasksService", "TextMessagesService", "UsersService", "VisitOutcomesService",
+    "VisitsService",
+]

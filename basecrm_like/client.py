@@ -1,0 +1,89 @@
+"""The Client: one configuration, one HTTP layer, one service per API resource."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import services
+from .configuration import Configuration
+from .http_client import HttpClient
+from .sync import SyncService
+
+
+class Client:
+    """Entry point to every resource of the Core API v2 and to the Sync API.
+
+    >>> client = Client(access_token="...")          # or BASECRM_ACCESS_TOKEN
+    >>> client.contacts.create(last_name="Lovelace")  # doctest: +SKIP
+
+    Options are those of :class:`~basecrm_like.Configuration`. A client is safe
+    to share between threads: it holds one pooled ``requests.Session``.
+    """
+
+    # one read-only property per catalog resource, typed for editors and mypy
+    accounts: services.AccountsService
+    associated_contacts: services.AssociatedContactsService
+    calls: services.CallsService
+    call_outcomes: services.CallOutcomesService
+    contacts: services.ContactsService
+    custom_fields: services.CustomFieldsService
+    deals: services.DealsService
+    deal_sources: services.DealSourcesService
+    deal_unqualified_reasons: services.DealUnqualifiedReasonsService
+    documents: services.DocumentsService
+    leads: services.LeadsService
+    lead_conversions: services.LeadConversionsService
+    lead_sources: services.LeadSourcesService
+    lead_unqualified_reasons: services.LeadUnqualifiedReasonsService
+    line_items: services.LineItemsService
+    loss_reasons: services.LossReasonsService
+    notes: services.NotesService
+    orders: services.OrdersService
+    pipelines: services.PipelinesService
+    products: services.ProductsService
+    sequences: services.SequencesService
+    sequence_enrollments: services.SequenceEnrollmentsService
+    sources: services.SourcesService
+    stages: services.StagesService
+    tags: services.TagsService
+    tasks: services.TasksService
+    text_messages: services.TextMessagesService
+    users: services.UsersService
+    visits: services.VisitsService
+    visit_outcomes: services.VisitOutcomesService
+
+    def __init__(self, **options: Any) -> None:
+        self.config = Configuration(**options)
+        self.config.validate()
+        self.http_client = HttpClient(self.config)
+        self._services: dict[str, services.Service] = {
+            name: cls(self.http_client) for name, cls in services.SERVICE_CLASSES.items()
+        }
+        self.__sync = SyncService(self.http_client)
+
+    def __repr__(self) -> str:
+        return f"<basecrm_like.Client base_url={self.config.base_url!r}>"
+
+    @property
+    def sync(self) -> SyncService:
+        """Low-level Sync API calls (``start``, ``fetch``, ``ack``)."""
+        return self.__sync
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                body: Any = None) -> Any:
+        """Call any endpoint the catalog lacks, with the same envelopes, retries and errors.
+
+        ``path`` is relative to ``/v2`` (``"/collaborations"``); the answer is
+        unwrapped like the services' (a Munch, a list of Munch, or bytes).
+        """
+        _, _, answer = self.http_client.request(method, path, params=params, body=body)
+        return answer
+
+
+def _service_property(name: str) -> property:
+    cls = services.SERVICE_CLASSES[name]
+    return property(lambda self: self._services[name],
+                    doc=f"The :class:`{cls.__name__}` ({cls.resource.path}).")
+
+
+for _name in services.SERVICE_CLASSES:
+    setattr(Client, _name, _service_property(_name))
