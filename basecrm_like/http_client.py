@@ -9,15 +9,15 @@ import datetime as _dt
 import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import requests
-from munch import Munch, munchify
+from munch import munchify
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from . import errors
@@ -169,7 +169,6 @@ class HttpClient:
         self.throttle: Callable[[], None] | None = None
         #: called with (status, headers) after every answer, e.g. to slow down on 429
         self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
-        self._lock = threading.Lock()
         if config.verbose:
             enable_verbose_logging()
 
@@ -239,12 +238,10 @@ class HttpClient:
                 allow_redirects=False,
             )
         except requests.exceptions.Timeout as exc:
-            raise errors.TimeoutError(
-                f"{method} {_path_of(url)} timed out after {self.config.timeout!r} s "
-                f"({type(exc).__name__}); raise the timeout option or retry later",
-                request=exc.request,
-            ) from None
+            raise self._timeout_error(method, url, exc) from None
         except requests.exceptions.ConnectionError as exc:
+            if _is_read_timeout(exc):
+                raise self._timeout_error(method, url, exc) from None
             raise errors.ConnectionError(
                 f"{method} {_path_of(url)}: cannot reach {self.config.base_url} "
                 f"({_root_cause(exc)}); check base_url and the network, then retry",
@@ -255,6 +252,14 @@ class HttpClient:
         for observer in self.observers:
             observer(resp.status_code, resp.headers)
         return resp
+
+    def _timeout_error(self, method: str, url: str,
+                       exc: requests.exceptions.RequestException) -> errors.TimeoutError:
+        return errors.TimeoutError(
+            f"{method} {_path_of(url)} timed out after {self.config.timeout!r} s; "
+            "raise the timeout option or retry later",
+            request=exc.request,
+        )
 
     def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
         if not 200 <= resp.status_code < 300:
@@ -361,6 +366,13 @@ def enable_verbose_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """requests reports a read timeout that exhausted urllib3's retries as a
+    ConnectionError wrapping MaxRetryError; callers want a Timeout."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
 
 
 def _path_of(url: str) -> str:

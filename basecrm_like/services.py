@@ -29,6 +29,8 @@ _METHOD_ACTIONS = {
     "self": "self",
 }
 _P = inspect.Parameter
+#: ``list`` is also a method name inside Service, so annotations use this alias
+Records = list[Munch]
 
 
 class _Unsupported:
@@ -81,7 +83,7 @@ class Service:
         return f"<{type(self).__name__} {self.resource.path}>"
 
     # -- actions (top-level signatures; nested classes get parent ids first) ----------
-    def list(self, **params: Any) -> list[Munch]:
+    def list(self, **params: Any) -> Records:
         """One page of the collection; ``page``, ``per_page`` (max 100), ``sort_by`` and filters.
 
         Filters on custom fields: ``custom_fields={'industry': 'Retail'}``.
@@ -92,7 +94,7 @@ class Service:
         """Every matching record, fetched lazily 100 per request."""
         return self._iterate((), params)
 
-    def list_all(self, **params: Any) -> list[Munch]:
+    def list_all(self, **params: Any) -> Records:
         """Every matching record in one list (holds them all in memory)."""
         return list(self._iterate((), params))
 
@@ -133,11 +135,11 @@ class Service:
     # -- generic implementations -----------------------------------------------------
     def _path(self, parents: tuple[Any, ...], id: Any = None) -> str:
         path = self.resource.path
-        for name, value in zip(self.resource.parent_params, parents):
+        for name, value in zip(self.resource.parent_params, parents, strict=False):
             path = path.replace(f"{{{name}}}", str(value))
         return path if id is None else f"{path}/{id}"
 
-    def _list(self, parents: tuple[Any, ...], params: Mapping[str, Any]) -> list[Munch]:
+    def _list(self, parents: tuple[Any, ...], params: Mapping[str, Any]) -> Records:
         _, _, records = self.http_client.get(self._path(parents), params=params or None)
         return [self.coerce(r) for r in records]
 
@@ -145,7 +147,7 @@ class Service:
         rest, page, per_page = split_paging(dict(params))
         per_page = min(per_page, self.resource.max_per_page)
 
-        def fetch(page: int, per_page: int) -> list[Munch]:
+        def fetch(page: int, per_page: int) -> Records:
             return self._list(parents, {**rest, "page": page, "per_page": per_page})
 
         return iterate_pages(fetch, per_page, page)

@@ -1,0 +1,21 @@
+"""Shared fixtures: a valid-looking token and a client for unit tests."""
+from __future__ import annotations
+
+import pytest
+
+import basecrm_like
+
+TOKEN = "t" * 64
+BASE = "https://api.example.test"
+
+
+@pytest.fixture
+def token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> basecrm_like.Client:
+    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
+    return basecrm_like.Client(access_token=TOKEN, base_url=BASE, max_retries=0)
