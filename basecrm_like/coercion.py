@@ -18,9 +18,12 @@ class Coercion:
         if isinstance(value, Decimal):
             return value
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
         except InvalidOperation:
             raise ValueError(f"cannot read {value!r} as a decimal number") from None
+        if not number.is_finite():
+            raise ValueError(f"{value!r} is not a finite decimal number")
+        return number
 
     @staticmethod
     def to_string(value: Any) -> str:

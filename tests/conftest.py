@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import basecrm_like
 
 TOKEN = "t" * 64
 BASE = "https://api.example.test"
+
+# Helpers and CI share two cores: wall-clock deadlines would make property tests flaky.
+settings.register_profile("shared-machine", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 
 
 @pytest.fixture
