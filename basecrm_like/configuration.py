@@ -49,6 +49,11 @@ class Configuration:
     - ``session``: a ``requests.Session`` of your own (proxies, adapters, auth).
     - ``strict``: reject attributes the catalog does not know (default True).
     - ``pool_size``: connections kept per host (default 10).
+    - ``oauth``: a :class:`basecrm_like.oauth.OAuth2` to use OAuth2 tokens instead of
+      a personal access token; needs ``token_store`` and, optionally, ``user``.
+    - ``token_store``: where the OAuth2 token is loaded from and refreshed tokens are
+      saved (a :class:`basecrm_like.oauth.TokenStore`).
+    - ``user``: whose token to use in the store (default ``"default"``).
     """
 
     def __init__(self, **options: Any) -> None:
@@ -86,6 +91,8 @@ class Configuration:
         """Check every option, raising :class:`ConfigurationError` naming the bad one."""
         if self.oauth is None:
             self._validate_token()
+        else:
+            self._validate_oauth()
         self._validate_base_url()
         self._validate_timeout()
         if not isinstance(self.max_retries, int) or isinstance(self.max_retries, bool) \
@@ -126,6 +133,24 @@ class Configuration:
                 f"access_token has {len(token)} characters; personal access tokens have "
                 f"{PERSONAL_TOKEN_LENGTH}. Copy the whole token, or use oauth=... for OAuth2 tokens"
             )
+
+    def _validate_oauth(self) -> None:
+        if not callable(getattr(self.oauth, "refresh", None)):
+            raise ConfigurationError("oauth must be a basecrm_like.oauth.OAuth2 instance, got "
+                                     f"{type(self.oauth).__name__}")
+        if self.token_store is None:
+            raise ConfigurationError(
+                "oauth=... needs token_store=..., the store holding the user's token, e.g. "
+                "basecrm_like.oauth.FileTokenStore('tokens.json'); run the authorization flow "
+                "first to put a token in it")
+        missing = [m for m in ("load", "save", "delete") if not callable(getattr(self.token_store, m, None))]
+        if missing:
+            raise ConfigurationError(
+                f"token_store lacks {', '.join(m + '()' for m in missing)}; a token store needs "
+                "load(user), save(user, token) and delete(user)")
+        if self.user is not None and (not isinstance(self.user, str) or not self.user):
+            raise ConfigurationError(f"user must be a non-empty string naming whose token to use, "
+                                     f"got {self.user!r}")
 
     def _validate_base_url(self) -> None:
         url = self.base_url

@@ -169,6 +169,12 @@ class HttpClient:
         self.throttle: Callable[[], None] | None = None
         #: called with (status, headers) after every answer, e.g. to slow down on 429
         self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
+        #: keeps the OAuth2 access token fresh when the oauth option is set
+        self.token_manager: Any = None
+        if config.oauth is not None:
+            from .oauth import TokenManager
+
+            self.token_manager = TokenManager(config.oauth, config.token_store, config.user)
         if config.verbose:
             enable_verbose_logging()
 
@@ -208,7 +214,14 @@ class HttpClient:
             data = encode_json(body if raw else wrap_envelope(body)).encode("utf-8")
         if headers:
             all_headers.update(headers)
-        resp = self.send(method, full_url, encode_params(params), data, all_headers)
+        query = encode_params(params)
+        resp = self.send(method, full_url, query, data, all_headers)
+        if resp.status_code == 401 and self.token_manager is not None \
+                and not (headers and "Authorization" in headers):
+            # an expired OAuth2 token: refresh once, then repeat the request once
+            if self.token_manager.renew(all_headers["Authorization"].partition(" ")[2]):
+                all_headers["Authorization"] = self.authorization()
+                resp = self.send(method, full_url, query, data, all_headers)
         return self.handle_response(resp, raw)
 
     # -- building blocks ------------------------------------------------------
@@ -218,6 +231,8 @@ class HttpClient:
         return f"{self.config.base_url}{self.API_VERSION}{url}"
 
     def authorization(self) -> str:
+        if self.token_manager is not None:
+            return f"Bearer {self.token_manager.access_token()}"
         return f"Bearer {self.config.access_token}"
 
     def send(self, method: str, url: str, params: list[tuple[str, str]], data: bytes | None,
@@ -324,7 +339,10 @@ class HttpClient:
 
     def secrets(self) -> Iterable[str]:
         """Values that must never be logged; OAuth adds its tokens here."""
-        return [self.config.access_token] if self.config.access_token else []
+        values = [self.config.access_token] if self.config.access_token else []
+        if self.token_manager is not None:
+            values.extend(self.token_manager.secrets())
+        return values
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
