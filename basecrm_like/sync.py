@@ -593,14 +593,17 @@ class SqliteMirror:
 
     def table_for(self, name: str) -> str | None:
         """The table holding a resource name (``deals``) or type (``deal``); None if none yet."""
+        res = resources.CATALOG.get(name) or resources.by_type(name)
         with self._lock:
+            if res is not None:
+                rows = self._conn.execute(f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ?",
+                                          (res.type,)).fetchall()
+                return str(rows[0][0]) if rows else None
             rows = self._conn.execute(
-                f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ? OR tbl = ?", (name, name)).fetchall()
+                f"SELECT tbl FROM {_TYPES_TABLE} WHERE tbl = ? UNION ALL "
+                f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ?", (name, name)).fetchall()
         if rows:
             return str(rows[0][0])
-        res = resources.CATALOG.get(name) or resources.by_type(name)
-        if res is not None:
-            return None
         raise KeyError(f"no table for {name!r} in {self.path}; tables: "
                        f"{', '.join(self.tables()) or 'none yet'}")
 
