@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import services
+from .bulk import BulkService
 from .configuration import Configuration
 from .http_client import HttpClient
 from .sync import SyncService
@@ -67,6 +68,14 @@ class Client:
     def sync(self) -> SyncService:
         """Low-level Sync API calls (``start``, ``fetch``, ``ack``)."""
         return self.__sync
+
+    @property
+    def bulk(self) -> BulkService:
+        """Concurrent, rate-limited, resumable imports and exports (:mod:`basecrm_like.bulk`)."""
+        bulk: BulkService | None = self.__dict__.get("_bulk")
+        if bulk is None:   # setdefault: two threads asking at once still share one
+            bulk = self.__dict__.setdefault("_bulk", BulkService(self))
+        return bulk
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None) -> Any:
