@@ -35,6 +35,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
+from .context import Call
+from .routes import Route
 from .tokens import Tokens
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "DEV_PASSWORD",
     "OAuthClient",
     "OAuthServer",
+    "oauth_routes",
     "parse_oauth_client",
 ]
 
@@ -150,8 +153,8 @@ class OAuthServer:
     """The authorization server's state and its endpoints.
 
     ``find_user(username, password)`` returns the user id the password grant
-    logs in, or None; by default any seeded user's email (or ``"1"``-style id)
-    with :data:`DEV_PASSWORD` is accepted through the hook the app passes.
+    logs in, or None; by default the seeded users' emails (``admin@mock.example``
+    is user 1) with :data:`DEV_PASSWORD`.
     """
 
     def __init__(self, tokens: Tokens, clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
@@ -387,9 +390,25 @@ class OAuthServer:
 
 
 def _default_find_user(username: str, password: str) -> int | None:
-    if password != DEV_PASSWORD:
+    """The seeded users log in with their email and :data:`DEV_PASSWORD`."""
+    from .seed import USERS
+
+    if not secrets.compare_digest(password.encode(), DEV_PASSWORD.encode()):
         return None
-    return 1 if username else None
+    emails = [str(user.get("email", "")).lower() for user in USERS]
+    name = username.strip().lower()
+    return emails.index(name) + 1 if name in emails else None
+
+
+def oauth_routes(server: OAuthServer) -> list[Route]:
+    """The endpoints of ``server`` as mock routes (they authenticate clients themselves)."""
+    def bound(name: str) -> Callable[[Call], Response]:
+        handler: Callable[[Request], Response] = getattr(server, name)
+        return lambda call: handler(call.request)
+
+    return [Route(path, (method,), bound(name), public=True, write=False,
+                  internal=path.startswith("/_mock/"), name=f"oauth.{name}")
+            for method, path, name in OAuthServer.ROUTES]
 
 
 def _redirect(target: str, params: dict[str, Any], fragment: bool = False) -> Response:

@@ -143,17 +143,24 @@ def test_token_endpoint_errors(http: WsgiClient) -> None:
     assert http.get("/oauth2/token").status_code == 405
 
 
-def test_client_credentials_in_the_form_and_password_grant(http: WsgiClient) -> None:
+def test_client_credentials_in_the_form_and_password_grant(
+        http: WsgiClient, server: OAuthServer, clock: Clock) -> None:
     resp = token(http, headers={}, client_id=DEV_OAUTH_CLIENT.client_id,
                  client_secret=DEV_OAUTH_CLIENT.client_secret, grant_type="password",
-                 username="owner@example.com", password=DEV_PASSWORD)
+                 username="admin@mock.example", password=DEV_PASSWORD)
     assert resp.status_code == 200 and resp.get_json()["refresh_token"]
-    bad = token(http, grant_type="password", username="owner@example.com", password="guess")
+    bad = token(http, grant_type="password", username="admin@mock.example", password="guess")
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_grant"
+    stranger = token(http, grant_type="password", username="who@example.com", password=DEV_PASSWORD)
+    assert stranger.get_json()["error"] == "invalid_grant"
+    sam = token(http, grant_type="password", username="Sam@Mock.example", password=DEV_PASSWORD)
+    assert server.tokens.authenticate(f"Bearer {sam.get_json()['access_token']}",
+                                      now=clock.now).user_id == 2
 
 
 def test_revoke_kills_the_refresh_token(http: WsgiClient, server: OAuthServer) -> None:
-    body = token(http, grant_type="password", username="u", password=DEV_PASSWORD).get_json()
+    body = token(http, grant_type="password", username="admin@mock.example",
+                 password=DEV_PASSWORD).get_json()
     assert http.post("/oauth2/revoke", data={"token": body["refresh_token"]},
                      headers=basic()).status_code == 200
     resp = token(http, grant_type="refresh_token", refresh_token=body["refresh_token"])
@@ -163,7 +170,7 @@ def test_revoke_kills_the_refresh_token(http: WsgiClient, server: OAuthServer) -
 
 
 def test_status_counts_grants(http: WsgiClient) -> None:
-    token(http, grant_type="password", username="u", password=DEV_PASSWORD)
+    token(http, grant_type="password", username="admin@mock.example", password=DEV_PASSWORD)
     status = http.get("/_mock/oauth").get_json()
     assert status["grants"] == {"password": 1} and status["token_ttl"] == 60
     assert status["clients"] == [DEV_OAUTH_CLIENT.client_id]
