@@ -184,3 +184,98 @@ def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_ur
                    "come back on the next run (the warnings above say why)", err=True)
         return SYNC_EXIT_ITEMS_FAILED
     return SYNC_EXIT_OK
+
+# ---- mock: a local, stateful Base API v2 server ---------------------------------------
+
+@cli.command("mock")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one (the ready line shows it).")
+@click.option("--token", "tokens", multiple=True, metavar="T",
+              help="Accepted access token (repeatable). Default: the development token "
+                   "basecrm_like.mock.DEV_TOKEN.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite file keeping the data across restarts. Default: in memory.")
+@click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="R", help="Requests per second per token (burst R); over it: 429.")
+@click.option("--faults", default=None, metavar="SPEC",
+              help="Injected faults, e.g. error=0.1,drop=0.05,latency=0.02.")
+@click.option("--fault-seed", type=int, default=None, metavar="N",
+              help="Seed of the fault injection RNG, for reproducible runs.")
+@click.option("--seed", "seed_count", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Create N realistic contacts, leads and deals at startup and on reset.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads serving requests.")
+@click.option("--verbose", is_flag=True, help="Log every request to stderr.")
+def mock_command(host: str, port: int, tokens: tuple[str, ...], db_path: str | None,
+                 rate_limit: float | None, faults: str | None, fault_seed: int | None,
+                 seed_count: int, threads: int, verbose: bool) -> None:
+    """Run a local mock of the Base API v2 (for tests and CI).
+
+    Prints one line, "listening on http://HOST:PORT", once requests can be sent.
+    Stops cleanly on Ctrl-C or SIGTERM.
+    """
+    import logging
+    import signal
+    import threading
+    import time
+
+    try:
+        from .mock.faults import parse_spec
+        from .mock.server import serve
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the mock server needs the mock extra: pip install 'basecrm_like[mock]' ({exc})")
+    try:
+        fault_spec = parse_spec(faults)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(message)s")
+    started = time.perf_counter()
+    try:
+        server = serve(tokens=tokens, db=db_path, rate_limit=rate_limit, faults=fault_spec,
+                       fault_seed=fault_seed, seed=seed_count, port=port, host=host,
+                       threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    if verbose:
+        _log_requests(server)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    click.echo(f"listening on {server.url}")
+    sys.stdout.flush()
+    if verbose:
+        click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+
+
+def _log_requests(server: Any) -> None:
+    """Wrap the app so each request is logged with its status and duration."""
+    import logging
+    import time
+
+    log = logging.getLogger("basecrm_like.mock.access")
+    app = server.app
+    handle = app.handle
+
+    def logged(request: Any, request_id: str) -> Any:
+        started = time.perf_counter()
+        response = handle(request, request_id)
+        log.info("%s %s -> %s in %.1f ms", request.method, request.full_path.rstrip("?"),
+                 response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+    app.handle = logged
+

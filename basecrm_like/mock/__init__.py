@@ -1,0 +1,37 @@
+"""A stateful, faithful Base API v2 served over loopback, for tests and CI.
+
+    from basecrm_like.mock import serve
+
+    with serve(seed=100) as server:
+        client = basecrm_like.Client(access_token=server.token, base_url=server.url)
+
+Command line: ``basecrm-like mock --port 8765`` (or ``python -m basecrm_like.mock``).
+Without ``--token`` the server accepts :data:`DEV_TOKEN` only.
+
+Werkzeug and waitress (the ``mock`` extra) are imported on first use of
+:func:`serve`, :class:`MockServer` or :func:`create_app`, so importing this
+package (as the pytest plugin does) works without them.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .tokens import DEV_TOKEN
+
+if TYPE_CHECKING:
+    from .app import MockApp
+    from .server import MockServer, create_app, serve
+
+__all__ = ["DEV_TOKEN", "MockApp", "MockServer", "create_app", "serve"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("MockServer", "create_app", "serve"):
+        from . import server
+
+        return getattr(server, name)
+    if name == "MockApp":
+        from .app import MockApp
+
+        return MockApp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
