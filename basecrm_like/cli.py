@@ -279,3 +279,386 @@ def _log_requests(server: Any) -> None:
 
     app.handle = logged
 
+
+# ---- import and export: bulk data in and out ---------------------------------------
+IMPORT_EXIT_OK, IMPORT_EXIT_ROWS_FAILED, IMPORT_EXIT_CANNOT_RUN, IMPORT_EXIT_INTERRUPTED = 0, 1, 2, 130
+#: failed rows printed on stderr when there is no --report to hold them
+_SHOWN_FAILURES = 20
+
+
+@cli.command("import")
+@click.argument("resource")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--key", metavar="ATTRIBUTE",
+              help="Match existing records on this attribute (email, custom_fields.<name>, ...) "
+                   "and upsert, so reruns never duplicate. Without it every row is created.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Rows sent at once.")
+@click.option("--rate", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Requests per second for the whole import; 0 = unlimited.")
+@click.option("--report", type=click.Path(dir_okay=False),
+              help="Write one CSV line per input row (status, id, error) here.")
+@click.option("--resume", is_flag=True,
+              help="Skip the rows an earlier, interrupted run finished (read from its journal).")
+@click.option("--dry-run", is_flag=True,
+              help="Check every row against the catalog; send nothing, no token needed.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=ATTRIBUTE",
+              help="Read COLUMN as ATTRIBUTE (repeatable); COLUMN=- ignores the column.")
+@click.option("--map-file", type=click.Path(dir_okay=False),
+              help="Mappings from a JSON object or a two-column CSV (column,attribute).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of FILE.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
+              help="Format of FILE. Default: from the extension (.jsonl = JSON Lines, else CSV).")
+@click.option("--no-compare", is_flag=True,
+              help="With --key, upsert without reading the record first: one request per row, "
+                   "but 'unchanged' is never reported.")
+@click.option("--token", metavar="T", help="Access token. Default: $BASECRM_ACCESS_TOKEN.")
+@click.option("--base-url", metavar="URL",
+              help="API address. Default: $BASECRM_BASE_URL, then https://api.getbase.com.")
+@click.option("--progress/--no-progress", "show_progress", default=True,
+              help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
+def import_command(**params: Any) -> None:
+    """Import the rows of FILE (CSV with a header row, or JSON Lines) as RESOURCE records.
+
+    Columns name attributes: first_name, is_organization, tags (comma or
+    semicolon separated), address.city, custom_fields.<name>. Empty cells are
+    left out. Bad rows are reported and skipped; the import goes on.
+
+    Every outcome is journaled next to the report (or FILE) as it happens:
+    after Ctrl-C, a crash or a kill, run the same command with --resume.
+
+    Exit status: 0 every row succeeded; 1 some rows failed (see the report);
+    2 cannot run (configuration, file, resource or mapping problem); 130
+    stopped by Ctrl-C or SIGTERM (the message says how to resume).
+    """
+    raise SystemExit(_import_main(**params))
+
+
+class _RowProgress:
+    """A tqdm bar (rows/s, ETA, failures) on a terminal; a plain line every few seconds otherwise."""
+
+    LINE_EVERY = 5.0
+
+    def __init__(self, enabled: bool, total: int | None, label: str) -> None:
+        import time
+
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self.total = total
+        self.label = label
+        self.bar: Any = None
+        self.done = 0
+        self.failed = 0
+        self.started = self.last_line = time.monotonic()
+
+    def __call__(self, result: Any) -> None:
+        import time
+
+        self.done += 1
+        if result.status == "failed":
+            self.failed += 1
+        if not self.enabled:
+            return
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+
+                self.bar = tqdm(total=self.total, unit="row", desc=self.label, file=sys.stderr,
+                                dynamic_ncols=True, smoothing=0.1)
+            self.bar.update(1)
+            if result.status == "failed":
+                self.bar.set_postfix(failed=self.failed, refresh=False)
+        elif time.monotonic() - self.last_line >= self.LINE_EVERY:
+            now = time.monotonic()
+            self.last_line = now
+            speed = self.done / max(now - self.started, 1e-9)
+            of, eta = "", ""
+            if self.total:
+                of = f"/~{self.total}"
+                left = max(self.total - self.done, 0)
+                eta = f", ETA {left / speed:.0f} s" if speed > 0 else ""
+            click.echo(f"{self.label}: {self.done}{of} rows, {speed:.1f} rows/s, "
+                       f"{self.failed} failed{eta}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _resume_command(params: dict[str, Any]) -> str:
+    """The command line that resumes this import (never with the token in it)."""
+    import shlex
+
+    words = ["basecrm-like", "import", params["resource"], params["file"]]
+    for name in ("key", "concurrency", "rate", "report", "map_file", "encoding", "fmt",
+                 "base_url"):
+        value = params.get(name)
+        if value is not None:
+            option = "--format" if name == "fmt" else "--" + name.replace("_", "-")
+            words += [option, f"{value:g}" if isinstance(value, float) else str(value)]
+    for mapping in params.get("maps") or ():
+        words += ["--map", mapping]
+    if params.get("no_compare"):
+        words.append("--no-compare")
+    words.append("--resume")
+    return shlex.join(words)
+
+
+def _import_main(**params: Any) -> int:
+    import os
+    import signal
+    import threading
+
+    from . import bulk, resources
+    from .client import Client
+    from .errors import ConfigurationError
+    from .journal import Journal, JournalError
+    from .ratelimit import limiter_for
+    from .records import InputError, load_map_file, parse_map_options, read_rows, scan_file
+
+    def cannot_run(message: str) -> int:
+        click.echo(f"basecrm-like import: {message}", err=True)
+        return IMPORT_EXIT_CANNOT_RUN
+
+    path, dry_run, key = params["file"], params["dry_run"], params["key"]
+    try:
+        res = resources.get(params["resource"])
+    except KeyError as exc:
+        names = ", ".join(r.name for r in resources.RESOURCES if "create" in r.actions)
+        return cannot_run(f"{exc.args[0]} (resources you can import: {names})")
+    if not os.path.isfile(path):
+        return cannot_run(f"no such file: {path}")
+    try:
+        total = scan_file(path, params["encoding"])
+        mapping = load_map_file(params["map_file"]) if params["map_file"] else {}
+        mapping.update(parse_map_options(params["maps"]))
+    except InputError as exc:
+        return cannot_run(str(exc))
+
+    try:   # key, mapping and resource checks first: they need no token
+        bulk.Importer(res, None, key=key, concurrency=params["concurrency"], mapping=mapping)
+    except (InputError, ValueError) as exc:
+        return cannot_run(str(exc))
+    client = None
+    if not dry_run:
+        options: dict[str, Any] = {"pool_size": max(10, params["concurrency"])}
+        if params["token"]:
+            options["access_token"] = params["token"]
+        if params["base_url"]:
+            options["base_url"] = params["base_url"]
+        try:
+            client = Client(**options)
+        except ConfigurationError as exc:
+            return cannot_run(f"{exc} (the command takes --token and --base-url too)")
+    journal = None
+    try:
+        rows = read_rows(path, params["fmt"], params["encoding"])
+        if not dry_run:
+            journal = Journal(bulk.default_journal_path(path, params["report"]),
+                              {"resource": res.name, "key": key, "input": os.path.abspath(path)},
+                              resume=params["resume"])
+        importer = bulk.Importer(
+            res, None if client is None else getattr(client, res.name), key=key,
+            concurrency=params["concurrency"], compare=not params["no_compare"], mapping=mapping,
+            journal=journal,
+            limiter=None if client is None else limiter_for(client.http_client, params["rate"]))
+    except (InputError, JournalError, ValueError) as exc:
+        if journal is not None:
+            journal.close()
+        return cannot_run(str(exc))
+
+    header_noted = False
+
+    def with_notes(items: Any) -> Any:
+        nonlocal header_noted
+        for row in items:
+            if not header_noted and row.data:
+                header_noted = True
+                for note in importer.mapper.header_notes(row.data.keys()):
+                    click.echo(f"basecrm-like import: note: {note}", err=True)
+            yield row
+
+    label = f"{'checking' if dry_run else 'importing'} {res.name}"
+    progress = _RowProgress(params["show_progress"], total, label)
+    failures: list[Any] = []
+    signalled: list[str] = []
+
+    def on_result(result: Any) -> None:
+        progress(result)
+        if result.status == "failed" and not params["report"] and len(failures) < _SHOWN_FAILURES:
+            failures.append(result)
+
+    def stop(signum: int, _frame: Any) -> None:
+        signalled.append(signal.Signals(signum).name)
+        click.echo("\nbasecrm-like import: stopping after the rows in flight "
+                   "(Ctrl-C again to abort at once)", err=True)
+        importer.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    saved = [(s, signal.signal(s, stop)) for s in (signal.SIGINT, signal.SIGTERM)] if in_main else []
+    try:
+        summary = bulk.run_with_report(importer, with_notes(rows), on_result, params["report"])
+    except InputError as exc:
+        progress.close()
+        return cannot_run(f"{exc}\nRows finished so far are journaled; fix the problem and "
+                          f"resume with:\n  {_resume_command(params)}")
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo("basecrm-like import: aborted; the rows in flight may be missing from the "
+                   f"journal. To resume:\n  {_resume_command(params)}", err=True)
+        return IMPORT_EXIT_INTERRUPTED
+    finally:
+        for signum, handler in saved:
+            signal.signal(signum, handler)
+    progress.close()
+
+    for result in failures:
+        where = f" ({result.error_field})" if result.error_field else ""
+        click.echo(f"row {result.row}: {result.error_code}{where}: {result.message}", err=True)
+    if failures and summary.failed > len(failures):
+        click.echo(f"... and {summary.failed - len(failures)} more failed rows; pass --report "
+                   "PATH to list them all", err=True)
+    traffic = "" if dry_run else f"; {summary.requests} requests, {summary.rate_limited} rate-limited"
+    click.echo(f"{summary.line()}{traffic}")
+    if params["report"]:
+        click.echo(f"report: {params['report']}")
+    if summary.interrupted:
+        by = signalled[0] if signalled else "request"
+        click.echo(f"stopped by {by} after {summary.rows} rows. To resume:\n"
+                   f"  {_resume_command(params)}", err=True)
+        return IMPORT_EXIT_INTERRUPTED
+    return IMPORT_EXIT_ROWS_FAILED if summary.failed else IMPORT_EXIT_OK
+
+
+@cli.command("export")
+@click.argument("resource")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="CSV (columns from the catalog) or JSON Lines.")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help="Only matching records (repeatable): owner_id=3, address.city=Paris, "
+                   "custom_fields.Segment=SMB, sort_by=id:desc.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Output file. Default: standard output.")
+@click.option("--rate", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Requests per second; 0 = unlimited.")
+@click.option("--token", metavar="T", help="Access token. Default: $BASECRM_ACCESS_TOKEN.")
+@click.option("--base-url", metavar="URL",
+              help="API address. Default: $BASECRM_BASE_URL, then https://api.getbase.com.")
+def export_command(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
+                   token: str | None, base_url: str | None) -> None:
+    """Write every RESOURCE record as CSV or JSON Lines, streaming page by page.
+
+    CSV columns follow the catalog; address becomes address.city etc. and
+    custom fields custom_fields.<name>. Exit status: 0 done; 2 cannot run or
+    the API failed part-way (the output is then incomplete).
+    """
+    raise SystemExit(_export_main(resource, fmt, filters, output, rate, token, base_url))
+
+
+def _export_filters(res: Any, filters: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    known = set(res.filters) | {"sort_by"}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"--filter {item!r} must look like name=value")
+        head, dot, rest = name.partition(".")
+        if dot and head == "custom_fields" and res.has_custom_fields:
+            params.setdefault("custom_fields", {})[rest] = value
+        elif dot and head == "address" and f"address[{rest}]" in known:
+            params.setdefault("address", {})[rest] = value
+        elif name in known and not name.startswith("address["):
+            params[name] = value
+        else:
+            shown = sorted(f.replace("[", ".").rstrip("]") for f in known)
+            extra = ", custom_fields.<name>" if res.has_custom_fields else ""
+            raise ValueError(f"{res.name} cannot be filtered on {name!r}; the filters are "
+                             f"{', '.join(shown)}{extra}")
+    return params
+
+
+def _custom_field_names(client: Any, res: Any) -> list[str]:
+    """Custom field names of ``res`` from the API's definitions (none if unavailable)."""
+    from .errors import BaseError
+
+    if not res.has_custom_fields:
+        return []
+    try:
+        return [f.name for f in client.custom_fields.list(res.type) if f.get("name")]
+    except BaseError:
+        return []
+
+
+def _export_main(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
+                 token: str | None, base_url: str | None) -> int:
+    import csv
+    import itertools
+
+    import requests
+
+    from . import resources
+    from .client import Client
+    from .errors import BaseError, ConfigurationError
+    from .http_client import encode_json
+    from .records import export_columns, flatten_record
+
+    def cannot_run(message: str) -> int:
+        click.echo(f"basecrm-like export: {message}", err=True)
+        return IMPORT_EXIT_CANNOT_RUN
+
+    try:
+        res = resources.get(resource)
+    except KeyError as exc:
+        return cannot_run(str(exc.args[0]))
+    if "list" not in res.actions or res.parent_params:
+        return cannot_run(f"{res.name} cannot be exported: it has no top-level list endpoint")
+    options: dict[str, Any] = {}
+    if token:
+        options["access_token"] = token
+    if base_url:
+        options["base_url"] = base_url
+    try:
+        params = _export_filters(res, filters)
+        client = Client(**options)
+    except (ValueError, ConfigurationError) as exc:
+        return cannot_run(str(exc))
+    client.bulk.limiter.set_rate(rate)
+    count = 0
+    try:
+        with click.open_file(output, "w", encoding="utf-8", lazy=False) as out:
+            records = client.bulk.export_records(res.name, **params)
+            if fmt == "jsonl":
+                for record in records:
+                    out.write(encode_json(record) + "\n")
+                    count += 1
+            else:
+                # custom field names: the definitions, plus any the first page shows
+                first = list(itertools.islice(records, 100))
+                names = set(_custom_field_names(client, res))
+                for record in first:
+                    names.update((record.get("custom_fields") or {}).keys())
+                columns = export_columns(res, names)
+                known = set(columns)
+                writer = csv.DictWriter(out, columns, extrasaction="ignore")
+                writer.writeheader()
+                warned: set[str] = set()
+                for record in itertools.chain(first, records):
+                    row = flatten_record(res, record)
+                    for extra in set(row) - known - warned:
+                        warned.add(extra)
+                        click.echo(f"basecrm-like export: column {extra!r} first appeared after "
+                                   "the header was written and is left out; use --format jsonl "
+                                   "to keep every attribute", err=True)
+                    writer.writerow(row)
+                    count += 1
+    except (BaseError, requests.exceptions.RequestException) as exc:
+        return cannot_run(f"{exc}\n{count} records were written before the failure; "
+                          "the output is incomplete")
+    except OSError as exc:
+        return cannot_run(f"cannot write {output}: {exc.strerror or exc}")
+    if output != "-":
+        click.echo(f"exported {count} {res.name} to {output}", err=True)
+    return IMPORT_EXIT_OK

@@ -641,3 +641,44 @@ def _rule_applies(resource: Resource, rule: RequiredIf, attributes: Mapping[str,
 
 def _show(value: Any) -> str:
     return json.dumps(value) if isinstance(value, (bool, type(None))) else str(value)
+
+
+# -- the other way: records to flat rows (exports) ----------------------------------------
+def export_columns(resource: Resource, custom_names: Iterable[str] = ()) -> list[str]:
+    """CSV columns of ``resource`` in catalog order: ``address.city``, ``custom_fields.<name>``."""
+    columns: list[str] = []
+    for spec in resource.fields:
+        if spec.type == "address":
+            columns += [f"{spec.name}.{key}" for key in ADDRESS_KEYS]
+        elif spec.type == "custom_fields":
+            columns += [f"custom_fields.{name}" for name in sorted(set(custom_names))]
+        else:
+            columns.append(spec.name)
+    return columns
+
+
+def flatten_record(resource: Resource, record: Mapping[str, Any]) -> dict[str, str]:
+    """A record as CSV cells: the inverse of the import coercion (lists comma-joined)."""
+    out: dict[str, str] = {}
+    for name, value in record.items():
+        spec = resource.field(name)
+        kind = spec.type if spec is not None else ""
+        if kind in ("address", "custom_fields") and isinstance(value, Mapping):
+            for key, item in value.items():
+                out[f"{name}.{key}"] = _cell(item)
+        else:
+            out[name] = _cell(value)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                       for v in value):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
