@@ -206,10 +206,16 @@ def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_ur
               help="Create N realistic contacts, leads and deals at startup and on reset.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Worker threads serving requests.")
+@click.option("--oauth-client", "oauth_clients", multiple=True, metavar="ID:SECRET",
+              help="Accepted OAuth app (repeatable; ID:SECRET:REDIRECT_URI pins its redirect "
+                   "URI). Default: basecrm_like.mock.DEV_OAUTH_CLIENT.")
+@click.option("--token-ttl", type=click.FloatRange(min=0, min_open=True), default=3600,
+              show_default=True, metavar="SECONDS", help="Lifetime of OAuth access tokens.")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def mock_command(host: str, port: int, tokens: tuple[str, ...], db_path: str | None,
                  rate_limit: float | None, faults: str | None, fault_seed: int | None,
-                 seed_count: int, threads: int, verbose: bool) -> None:
+                 seed_count: int, threads: int, oauth_clients: tuple[str, ...],
+                 token_ttl: float, verbose: bool) -> None:
     """Run a local mock of the Base API v2 (for tests and CI).
 
     Prints one line, "listening on http://HOST:PORT", once requests can be sent.
@@ -222,6 +228,7 @@ def mock_command(host: str, port: int, tokens: tuple[str, ...], db_path: str | N
 
     try:
         from .mock.faults import parse_spec
+        from .mock.oauth import parse_oauth_client
         from .mock.server import serve
     except ImportError as exc:
         raise click.ClickException(
@@ -230,13 +237,17 @@ def mock_command(host: str, port: int, tokens: tuple[str, ...], db_path: str | N
         fault_spec = parse_spec(faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults")
+    try:
+        oauth_apps = [parse_oauth_client(spec) for spec in oauth_clients]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--oauth-client")
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     started = time.perf_counter()
     try:
         server = serve(tokens=tokens, db=db_path, rate_limit=rate_limit, faults=fault_spec,
                        fault_seed=fault_seed, seed=seed_count, port=port, host=host,
-                       threads=threads)
+                       threads=threads, oauth_clients=oauth_apps, token_ttl=token_ttl)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     if verbose:

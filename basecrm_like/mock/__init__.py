@@ -7,6 +7,9 @@
 
 Command line: ``basecrm-like mock --port 8765`` (or ``python -m basecrm_like.mock``).
 Without ``--token`` the server accepts :data:`DEV_TOKEN` only.
+OAuth 2 (``/oauth2/authorize``, ``/oauth2/token``): without ``--oauth-client``
+the server accepts the development app :data:`DEV_OAUTH_CLIENT` (an
+``(id, secret)`` pair); see :mod:`.oauth`.
 
 Werkzeug and waitress (the ``mock`` extra) are imported on first use of
 :func:`serve`, :class:`MockServer` or :func:`create_app`, so importing this
@@ -20,9 +23,10 @@ from .tokens import DEV_TOKEN
 
 if TYPE_CHECKING:
     from .app import MockApp
+    from .oauth import DEV_OAUTH_CLIENT
     from .server import MockServer, create_app, serve
 
-__all__ = ["DEV_TOKEN", "MockApp", "MockServer", "create_app", "serve"]
+__all__ = ["DEV_OAUTH_CLIENT", "DEV_TOKEN", "MockApp", "MockServer", "create_app", "serve"]
 
 
 def __getattr__(name: str) -> Any:
@@ -34,4 +38,8 @@ def __getattr__(name: str) -> Any:
         from .app import MockApp
 
         return MockApp
+    if name == "DEV_OAUTH_CLIENT":
+        from .oauth import DEV_OAUTH_CLIENT
+
+        return DEV_OAUTH_CLIENT
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

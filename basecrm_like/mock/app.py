@@ -25,6 +25,7 @@ from .admin import RequestLog, admin_routes
 from .context import JSON_TYPE, MAX_BODY, Call
 from .errors import ApiError, ErrorItem, error, error_body
 from .faults import DropConnection, Fault, FaultInjector, FaultSpec
+from .oauth import DEFAULT_TOKEN_TTL, OAuthClient, OAuthServer, oauth_routes
 from .ratelimit import RateLimiter
 from .routes import EXTRA_ROUTES, INTERNAL_PREFIX, Route, api_routes
 from .store import Store
@@ -41,14 +42,16 @@ class MockApp:
     ``tokens``: accepted tokens (default: only :data:`DEV_TOKEN`); ``db``: SQLite
     file (default in memory); ``rate_limit``: requests per second per token;
     ``faults``/``fault_seed``: see :mod:`.faults`; ``seed``: extra contacts, leads
-    and deals to create.
+    and deals to create; ``oauth_clients``/``token_ttl``: see :mod:`.oauth`.
     """
 
     def __init__(self, *, tokens: Iterable[str] = (), db: str | None = None,
                  rate_limit: float | None = None,
                  faults: str | FaultSpec | dict[str, float] | None = None,
                  fault_seed: int | None = None, seed: int = 0,
-                 routes: Iterable[Route] = ()) -> None:
+                 routes: Iterable[Route] = (),
+                 oauth_clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
+                 token_ttl: float = DEFAULT_TOKEN_TTL) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.store = Store(db)
@@ -57,7 +60,9 @@ class MockApp:
         self.faults = FaultInjector(faults, fault_seed)
         self.seed_count = seed
         self.request_log = RequestLog()
-        self._routes: list[Route] = [*api_routes(), *admin_routes(), *EXTRA_ROUTES, *routes]
+        self.oauth = OAuthServer(self.tokens, oauth_clients, token_ttl)
+        self._routes: list[Route] = [*api_routes(), *admin_routes(), *oauth_routes(self.oauth),
+                                     *EXTRA_ROUTES, *routes]
         self._map = self._build_map()
         with self.store.write() as store:
             if store.meta("seeded") is None:

@@ -17,6 +17,7 @@ from waitress.server import create_server
 
 from .app import MockApp
 from .faults import FaultSpec
+from .oauth import DEFAULT_TOKEN_TTL, OAuthClient
 from .routes import Route
 
 THREADS = 8
@@ -91,10 +92,13 @@ def create_app(*, tokens: Iterable[str] = (), db: str | None = None,
                rate_limit: float | None = None,
                faults: str | FaultSpec | dict[str, float] | None = None,
                fault_seed: int | None = None, seed: int = 0,
-               routes: Iterable[Route] = ()) -> MockApp:
+               routes: Iterable[Route] = (),
+               oauth_clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
+               token_ttl: float = DEFAULT_TOKEN_TTL) -> MockApp:
     """The WSGI app alone, e.g. for Werkzeug's test client or another server."""
     return MockApp(tokens=tokens, db=db, rate_limit=rate_limit, faults=faults,
-                   fault_seed=fault_seed, seed=seed, routes=routes)
+                   fault_seed=fault_seed, seed=seed, routes=routes,
+                   oauth_clients=oauth_clients, token_ttl=token_ttl)
 
 
 def serve(*, tokens: Iterable[str] = (), db: str | None = None,
@@ -102,10 +106,17 @@ def serve(*, tokens: Iterable[str] = (), db: str | None = None,
           faults: str | FaultSpec | dict[str, float] | None = None,
           fault_seed: int | None = None, seed: int = 0, port: int = 0,
           host: str = "127.0.0.1", threads: int = THREADS,
-          routes: Iterable[Route] = ()) -> MockServer:
-    """Start a mock server in a background thread; use it as a context manager."""
+          routes: Iterable[Route] = (),
+          oauth_clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
+          token_ttl: float = DEFAULT_TOKEN_TTL) -> MockServer:
+    """Start a mock server in a background thread; use it as a context manager.
+
+    ``oauth_clients``: OAuth apps as ``"ID:SECRET"`` or (id, secret) pairs (default:
+    :data:`DEV_OAUTH_CLIENT`); ``token_ttl``: access token lifetime in seconds.
+    """
     app = create_app(tokens=tokens, db=db, rate_limit=rate_limit, faults=faults,
-                     fault_seed=fault_seed, seed=seed, routes=routes)
+                     fault_seed=fault_seed, seed=seed, routes=routes,
+                     oauth_clients=oauth_clients, token_ttl=token_ttl)
     try:
         return MockServer(app, host=host, port=port, threads=threads).start()
     except BaseException:
