@@ -20,6 +20,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ..resources import CATALOG
+from . import records
 from . import seed as seeding
 from .admin import RequestLog, admin_routes
 from .context import JSON_TYPE, MAX_BODY, Call
@@ -30,6 +32,7 @@ from .ratelimit import RateLimiter
 from .routes import EXTRA_ROUTES, INTERNAL_PREFIX, Route, api_routes
 from .store import Store
 from .tokens import TokenInfo, Tokens
+from .values import now_iso
 
 logger = logging.getLogger("basecrm_like.mock")
 
@@ -96,6 +99,27 @@ class MockApp:
         self.request_log.clear()
         if self.limiter is not None:
             self.limiter.clear()
+
+    def insert(self, resource: str, values: dict[str, Any] | None = None,
+               parent: int | str = 0) -> dict[str, Any]:
+        """Store a record directly, bypassing the API's rules (defaults still apply).
+
+        For data the API cannot create (documents, visits, text messages) or odd
+        states a test needs; it feeds Sync like any write.
+        """
+        res = CATALOG[resource]
+        values = dict(values or {})
+        with self.store.write() as store:
+            new_id = values.get("id")
+            if new_id is not None:
+                store.reserve_id(res, int(new_id))
+            elif res.id_field == "id":
+                new_id = store.next_id(res)
+            record = records.new_record(res, values, id=new_id, user_id=1,
+                                        now=values.get("created_at") or now_iso())
+            record.update({k: v for k, v in values.items() if k in record})
+            store.insert(res, record, parent)
+        return record
 
     def close(self) -> None:
         self.store.close()

@@ -148,6 +148,12 @@ class Store:
         row = self.db.execute("SELECT last FROM _ids WHERE resource=?", (res.name,)).fetchone()
         return int(row[0]) - count + 1
 
+    def reserve_id(self, res: Resource, id: int) -> None:
+        """Make sure later fresh ids come after ``id`` (for records inserted with an id)."""
+        self.db.execute(
+            "INSERT INTO _ids (resource, last) VALUES (?, ?) "
+            "ON CONFLICT(resource) DO UPDATE SET last = max(last, excluded.last)", (res.name, id))
+
     def select(self, res: Resource, where: Sequence[str], params: Sequence[Any], order: str,
                limit: int, offset: int = 0) -> list[str]:
         """Stored JSON texts of the matching records, in order."""
