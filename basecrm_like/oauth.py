@@ -100,7 +100,7 @@ class OAuthError(errors.RequestError):
     def _message(self) -> str:
         text = f"OAuth2 error {self.error} (HTTP {self.http_status})"
         if self.description:
-            text += f": {self.description}"
+            text += f": {self.description.rstrip('.')}"
         hint = _OAUTH_HINTS.get(self.error, "see the error above and the OAuth app's settings")
         return f"{text}. What to do: {hint}."
 
