@@ -5,6 +5,7 @@ from typing import Any
 
 from . import services
 from .bulk import BulkService
+from .cache import DEFAULT_TTL, ReferenceCache
 from .configuration import Configuration
 from .http_client import HttpClient
 from .sync import SyncService
@@ -56,9 +57,13 @@ class Client:
         self.config = Configuration(**options)
         self.config.validate()
         self.http_client = HttpClient(self.config)
+        #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
+        self.cache = ReferenceCache(ttl=options.get("cache_ttl", DEFAULT_TTL))
         self._services: dict[str, services.Service] = {
             name: cls(self.http_client) for name, cls in services.SERVICE_CLASSES.items()
         }
+        for service in self._services.values():
+            service.cache = self.cache
         self.__sync = SyncService(self.http_client)
 
     def __repr__(self) -> str:

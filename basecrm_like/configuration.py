@@ -22,7 +22,7 @@ Timeout = float | tuple[float, float]
 _KNOWN_OPTIONS = {
     "access_token", "base_url", "user_agent", "timeout", "verbose", "verify_ssl",
     "max_retries", "backoff_factor", "session", "strict", "pool_size",
-    "oauth", "token_store", "user",
+    "oauth", "token_store", "user", "cache_ttl",
 }
 
 

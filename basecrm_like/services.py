@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from munch import Munch
 
@@ -22,11 +22,15 @@ from .http_client import HttpClient
 from .pagination import iterate_pages, split_paging
 from .resources import Field, Resource
 
+if TYPE_CHECKING:
+    from .cache import ReferenceCache
+    from .models import Model
+
 # which actions each public method belongs to
 _METHOD_ACTIONS = {
     "list": "list", "iterate": "list", "list_all": "list", "create": "create",
     "retrieve": "retrieve", "update": "update", "destroy": "destroy", "upsert": "upsert",
-    "self": "self",
+    "self": "self", "get": "retrieve", "new": "create",
 }
 _P = inspect.Parameter
 #: ``list`` is also a method name inside Service, so annotations use this alias
@@ -55,6 +59,8 @@ class Service:
     """
 
     resource: ClassVar[Resource]
+    #: the client's reference-data cache: models read through it, writes here clear it
+    cache: ReferenceCache | None = None
 
     def __init_subclass__(cls, resource: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -123,8 +129,11 @@ class Service:
         if not filters:
             raise ValueError("upsert needs at least one filter, e.g. {'email': 'ann@example.com'}")
         attributes = self.prepare(_merge(args, kwargs, self.resource), creating=True)
-        _, _, record = self.http_client.post(f"{self._path(())}/upsert", body=attributes,
-                                             params=dict(filters))
+        try:
+            _, _, record = self.http_client.post(f"{self._path(())}/upsert", body=attributes,
+                                                 params=dict(filters))
+        finally:
+            self._invalidate()
         return self.coerce(record)
 
     def self(self) -> Munch:
@@ -132,7 +141,35 @@ class Service:
         _, _, record = self.http_client.get(f"{self.resource.path}/self")
         return self.coerce(record)
 
+    def get(self, id: Any, lazy: bool = True) -> Model:
+        """The record as a :mod:`model <basecrm_like.models>`; lazy: no request until a field is read.
+
+        ``lazy=False`` loads at once (:class:`~basecrm_like.RequestError` 404 when missing).
+        """
+        return self._get((), id, lazy)
+
+    def new(self, **attributes: Any) -> Model:
+        """An unsaved :mod:`model <basecrm_like.models>`; ``save()`` creates it."""
+        return self._new((), attributes)
+
     # -- generic implementations -----------------------------------------------------
+    def _get(self, parents: tuple[Any, ...], id: Any, lazy: bool = True) -> Model:
+        from .models import model_for
+
+        model = model_for(self.resource.name)._lazy(self, parents, id)
+        if not lazy:
+            model._ensure_loaded()
+        return model
+
+    def _new(self, parents: tuple[Any, ...], attributes: Mapping[str, Any]) -> Model:
+        from .models import model_for
+
+        return model_for(self.resource.name)(self, *parents, **attributes)
+
+    def _invalidate(self) -> None:
+        if self.cache is not None:
+            self.cache.invalidate(self.resource.name)
+
     def _path(self, parents: tuple[Any, ...], id: Any = None) -> str:
         path = self.resource.path
         for name, value in zip(self.resource.parent_params, parents, strict=False):
@@ -155,7 +192,10 @@ class Service:
     def _create(self, parents: tuple[Any, ...], args: tuple[Any, ...],
                 kwargs: Mapping[str, Any]) -> Munch:
         attributes = self.prepare(_merge(args, kwargs, self.resource), creating=True)
-        _, _, record = self.http_client.post(self._path(parents), body=attributes)
+        try:
+            _, _, record = self.http_client.post(self._path(parents), body=attributes)
+        finally:
+            self._invalidate()
         return self.coerce(record)
 
     def _retrieve(self, parents: tuple[Any, ...], id: Any) -> Munch:
@@ -165,11 +205,17 @@ class Service:
     def _update(self, parents: tuple[Any, ...], id: Any, args: tuple[Any, ...],
                 kwargs: Mapping[str, Any]) -> Munch:
         attributes = self.prepare(_merge(args, kwargs, self.resource), creating=False)
-        _, _, record = self.http_client.put(self._path(parents, id), body=attributes)
+        try:
+            _, _, record = self.http_client.put(self._path(parents, id), body=attributes)
+        finally:
+            self._invalidate()
         return self.coerce(record)
 
     def _destroy(self, parents: tuple[Any, ...], id: Any) -> bool:
-        status, _, _ = self.http_client.delete(self._path(parents, id))
+        try:
+            status, _, _ = self.http_client.delete(self._path(parents, id))
+        finally:
+            self._invalidate()
         return status == 204
 
     # -- attributes ------------------------------------------------------------------
@@ -257,6 +303,8 @@ def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:
         "retrieve": lambda self, p, a, kw: self._retrieve(p, *a, **kw),
         "update": lambda self, p, a, kw: self._update(p, a[0], a[1:], kw),
         "destroy": lambda self, p, a, kw: self._destroy(p, *a, **kw),
+        "get": lambda self, p, a, kw: self._get(p, *a, **kw),
+        "new": lambda self, p, a, kw: self._new(p, kw),
     }[generic.__name__]
 
     def method(self: Service, *args: Any, **kwargs: Any) -> Any:
@@ -266,7 +314,7 @@ def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:
                 raise TypeError(f"{generic.__name__}() missing required argument {name!r}")
             values.append(kwargs.pop(name))
         rest = args[len(parents):]
-        if generic.__name__ in ("retrieve", "destroy", "update") and not rest and id_field in kwargs:
+        if generic.__name__ in ("retrieve", "destroy", "update", "get") and not rest and id_field in kwargs:
             rest = (kwargs.pop(id_field),)
         return impl(self, tuple(values), rest, kwargs)
 
