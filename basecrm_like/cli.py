@@ -257,18 +257,19 @@ def mock_command(host: str, port: int, tokens: tuple[str, ...], db_path: str | N
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
-    click.echo(f"listening on {server.url}")
-    sys.stdout.flush()
-    if verbose:
-        click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
+    # both signals only set the event, so a signal arriving at any moment (even
+    # right after the ready line) ends in the same clean stop
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        click.echo(f"listening on {server.url}")
+        sys.stdout.flush()
+        if verbose:
+            click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.stop()
 
 

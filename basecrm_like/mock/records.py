@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..resources import CATALOG, POLYMORPHIC, POLYMORPHIC_TYPES, RESOURCES, Resource
+from ..resources import CATALOG, POLYMORPHIC, POLYMORPHIC_TYPES, RESOURCES, Field, Resource
 from . import rules, values
 from .errors import ApiError, ErrorItem, error
 from .store import Parent, Store
@@ -18,18 +18,39 @@ from .validation import ROOT
 SERVER_SET = frozenset({"id", "created_at", "updated_at", "creator_id"})
 
 
+_DEFAULTS: dict[str, tuple[dict[str, Any], tuple[Field, ...]]] = {}
+
+
+def _defaults(res: Resource) -> tuple[dict[str, Any], tuple[Field, ...]]:
+    """Immutable defaults of a resource, and the fields whose empty value is a fresh
+    list or dict (built per record, so records never share one)."""
+    cached = _DEFAULTS.get(res.name)
+    if cached is not None:
+        return cached
+    fixed: dict[str, Any] = {}
+    fresh: list[Field] = []
+    for spec in res.fields:
+        value = values.empty(spec)
+        if isinstance(value, (list, dict)):
+            fresh.append(spec)
+        fixed[spec.name] = value
+    _DEFAULTS[res.name] = (fixed, tuple(fresh))
+    return fixed, tuple(fresh)
+
+
 def new_record(res: Resource, changes: Mapping[str, Any], *, id: int | None, user_id: int,
                now: str) -> dict[str, Any]:
     """Every catalog attribute, from ``changes`` or its default, plus server-set ones."""
-    record: dict[str, Any] = {}
-    for spec in res.fields:
-        if spec.name in changes:
-            value = changes[spec.name]
-            if spec.type == "address":
-                value = {**values.empty(spec), **value}
-            record[spec.name] = value
-        else:
-            record[spec.name] = values.empty(spec)
+    fixed, fresh = _defaults(res)
+    record = dict(fixed)
+    for spec in fresh:
+        record[spec.name] = values.empty(spec)
+    for name, value in changes.items():
+        if name in record:
+            record[name] = value
+    address = res.field("address")
+    if address is not None and "address" in changes and changes["address"] is not None:
+        record["address"] = {**values.empty(address), **changes["address"]}
     if "id" in record:
         record["id"] = id
     for stamp in ("created_at", "updated_at"):

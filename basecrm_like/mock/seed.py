@@ -9,7 +9,7 @@ caller's transaction: 20,000 of each kind take about a second.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..resources import CATALOG
@@ -122,57 +122,65 @@ def seed_bulk(store: Store, count: int, rng_seed: int | None = None) -> None:
     if count <= 0:
         return
     rng = random.Random(count if rng_seed is None else rng_seed)
+    draw = rng.random
+
+    def pick(options: Sequence[Any]) -> Any:
+        return options[int(draw() * len(options))]
+
+    def between(low: int, high: int) -> int:
+        return low + int(draw() * (high - low + 1))
+
     orgs = max(1, count // 5)
     org_rows: list[tuple[Parent, dict[str, Any]]] = []
     for i in range(orgs):
-        city, postal, country = rng.choice(PLACES)
-        word = rng.choice(COMPANY)
+        city, postal, country = pick(PLACES)
+        word = pick(COMPANY)
         org_rows.append((0, {
-            "is_organization": True, "name": f"{rng.choice(LAST)} {word} {i + 1}",
+            "is_organization": True, "name": f"{pick(LAST)} {word} {i + 1}",
             "industry": word, "email": f"hello{i + 1}@{word.lower()}{i + 1}.example",
-            "phone": f"+1 555 {rng.randrange(10000):04d}", "owner_id": rng.randint(1, 3),
-            "customer_status": rng.choice(("none", "current", "past")),
-            "prospect_status": rng.choice(("none", "current", "lost")),
-            "address": {"line1": f"{rng.randint(1, 200)} Main St", "city": city,
+            "phone": f"+1 555 {between(0, 9999):04d}", "owner_id": between(1, 3),
+            "customer_status": pick(("none", "current", "past")),
+            "prospect_status": pick(("none", "current", "lost")),
+            "address": {"line1": f"{between(1, 200)} Main St", "city": city,
                         "postal_code": postal, "state": None, "country": country},
-            "tags": rng.sample(["vip", "coffee", "wholesale", "retail"], k=rng.randint(0, 2)),
-            "custom_fields": {"Segment": rng.choice(("SMB", "Enterprise"))},
+            "tags": rng.sample(["vip", "coffee", "wholesale", "retail"], k=between(0, 2)),
+            "custom_fields": {"Segment": pick(("SMB", "Enterprise"))},
         }))
     org_records = _insert(store, "contacts", org_rows)
     people: list[tuple[Parent, dict[str, Any]]] = []
     for i in range(count - orgs):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        org = rng.choice(org_records)
+        first, last = pick(FIRST), pick(LAST)
+        org = pick(org_records)
         people.append((0, {
             "is_organization": False, "first_name": first, "last_name": last,
             "name": f"{first} {last}", "contact_id": org["id"],
-            "parent_organization_id": org["id"], "title": rng.choice(("CEO", "Buyer", "CTO")),
+            "parent_organization_id": org["id"], "title": pick(("CEO", "Buyer", "CTO")),
             "email": f"{first.lower()}.{last.lower().replace(' ', '')}{i}@mock.example",
-            "mobile": f"+1 555 {rng.randrange(10000):04d}", "owner_id": rng.randint(1, 3),
+            "mobile": f"+1 555 {between(0, 9999):04d}", "owner_id": between(1, 3),
             "address": org["address"], "tags": [], "custom_fields": {},
         }))
     person_records = _insert(store, "contacts", people)
     every_contact = org_records + person_records
     _insert(store, "leads", [(0, {
-        "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
-        "organization_name": f"{rng.choice(LAST)} {rng.choice(COMPANY)}",
-        "email": f"lead{i}@mock.example", "status": rng.choice(("New", "Working", "Unqualified")),
-        "source_id": rng.randint(1, 3), "owner_id": rng.randint(1, 3),
-        "custom_fields": {"Lead score": rng.randint(1, 100)},
+        "first_name": pick(FIRST), "last_name": pick(LAST),
+        "organization_name": f"{pick(LAST)} {pick(COMPANY)}",
+        "email": f"lead{i}@mock.example", "status": pick(("New", "Working", "Unqualified")),
+        "source_id": between(1, 3), "owner_id": between(1, 3),
+        "custom_fields": {"Lead score": between(1, 100)},
     }) for i in range(count)])
     stage_ids = list(range(1, len(STAGES) + 1))
     deal_rows: list[tuple[Parent, dict[str, Any]]] = []
     for _ in range(count):
-        contact = rng.choice(every_contact)
+        contact = pick(every_contact)
         org_id = contact["id"] if contact["is_organization"] else contact["contact_id"]
         deal_rows.append((0, {
-            "name": rng.choice(DEAL_WORDS), "contact_id": contact["id"],
-            "organization_id": org_id, "stage_id": rng.choice(stage_ids),
-            "value": f"{rng.randint(100, 500000)}.{rng.randint(0, 99):02d}", "currency": "USD",
-            "hot": rng.random() < 0.2, "source_id": rng.randint(1, 3),
-            "owner_id": rng.randint(1, 3), "last_stage_change_at": SEED_TIME,
+            "name": pick(DEAL_WORDS), "contact_id": contact["id"],
+            "organization_id": org_id, "stage_id": pick(stage_ids),
+            "value": f"{between(100, 500000)}.{between(0, 99):02d}", "currency": "USD",
+            "hot": rng.random() < 0.2, "source_id": between(1, 3),
+            "owner_id": between(1, 3), "last_stage_change_at": SEED_TIME,
             "last_stage_change_by_id": ADMIN_USER_ID, "last_activity_at": SEED_TIME,
-            "estimated_close_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "estimated_close_date": f"2026-{between(1, 12):02d}-{between(1, 28):02d}",
         }))
     _insert(store, "deals", deal_rows, finish=_dropbox)
 

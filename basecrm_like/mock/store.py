@@ -44,8 +44,11 @@ CREATE TABLE IF NOT EXISTS _queue (
 INTERNAL_TABLES = ("_ids", "_meta", "_changes", "_acks", "_sessions", "_queue")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(record: Any) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(record)
 
 
 def _table(res: Resource) -> str:
