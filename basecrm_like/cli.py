@@ -185,6 +185,7 @@ def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_ur
         return SYNC_EXIT_ITEMS_FAILED
     return SYNC_EXIT_OK
 
+
 # ---- mock: a local, stateful Base API v2 server ---------------------------------------
 
 @cli.command("mock")
