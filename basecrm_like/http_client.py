@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import requests
-from munch import munchify
+from munch import Munch, munchify
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -282,10 +282,11 @@ class HttpClient:
         content_type = resp.headers.get("Content-Type", "")
         if "json" in content_type and resp.content:
             try:
-                decoded = resp.json()
+                # Munch objects built while parsing: far cheaper than munchify afterwards
+                decoded = json.loads(resp.content, object_hook=Munch)
             except ValueError:
                 return resp.status_code, resp.headers, resp.content
-            body = munchify(decoded) if raw else unwrap_envelope(decoded)
+            body = decoded if raw else unwrap_envelope(decoded)
         else:
             body = resp.content
         return resp.status_code, resp.headers, body
