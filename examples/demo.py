@@ -1,0 +1,60 @@
+"""``make demo``: start the bundled mock server and walk through the package.
+
+Each step is a function taking the running :class:`Demo`; add a step by
+appending it to ``STEPS`` (an import step and a sync step can sit beside the
+tour). The server holds seeded sample data and lives for the whole demo.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import basecrm_like
+from basecrm_like.mock import MockServer, serve
+
+HERE = Path(__file__).resolve().parent
+SEED = 120
+
+
+@dataclass
+class Demo:
+    server: MockServer
+    client: basecrm_like.Client
+    examples: Path = HERE
+
+
+def tour(demo: Demo) -> None:
+    """Contacts, a Decimal-valued deal, notes, tasks, filters, pagination, errors."""
+    sys.path.insert(0, str(demo.examples))
+    try:
+        import tour as tour_module
+    finally:
+        sys.path.remove(str(demo.examples))
+    tour_module.run(demo.client)
+
+
+#: (title, function) in the order they run
+STEPS: list[tuple[str, Callable[[Demo], None]]] = [
+    ("Tour of the client", tour),
+]
+
+
+def main() -> int:
+    started = time.perf_counter()
+    with serve(seed=SEED) as server:
+        print(f"Mock Base API at {server.url} with {SEED} seeded contacts, leads and deals "
+              f"(started in {time.perf_counter() - started:.2f} s)")
+        client = basecrm_like.Client(access_token=server.token, base_url=server.url)
+        demo = Demo(server, client)
+        for number, (title, step) in enumerate(STEPS, start=1):
+            print(f"\n{number}. {title}")
+            step(demo)
+    print("\nDone. Run `basecrm-like mock --port 8765` to keep a server for your own code.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
