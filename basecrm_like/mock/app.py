@@ -9,7 +9,6 @@ the error envelope, so no request can leave half-written state.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -24,7 +23,7 @@ from ..resources import CATALOG
 from . import records
 from . import seed as seeding
 from .admin import RequestLog, admin_routes
-from .context import JSON_TYPE, MAX_BODY, Call
+from .context import JSON_TYPE, MAX_BODY, Call, parse_json
 from .errors import ApiError, ErrorItem, error, error_body
 from .faults import DropConnection, Fault, FaultInjector, FaultSpec
 from .oauth import DEFAULT_TOKEN_TTL, OAuthClient, OAuthServer, oauth_routes
@@ -239,6 +238,6 @@ def _logged_body(request: Request) -> Any:
     if not length or length > MAX_BODY:
         return None
     try:
-        return json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError):
+        return parse_json(request.get_data(cache=True))
+    except ValueError:
         return None

@@ -26,6 +26,26 @@ MAX_BODY = 1024 * 1024
 _UNSET = object()
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: no NaN/Infinity, no lone surrogates, bounded nesting.
+
+    Anything accepted here can be stored and sent back as valid UTF-8 JSON, so a
+    client cannot make a later answer fail.
+    """
+    try:
+        value = json.loads(raw, parse_constant=_no_constants)
+        dumps(value).encode("utf-8")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except UnicodeError as exc:
+        raise ValueError(f"not valid UTF-8 text ({exc})") from None
+    return value
+
+
 @dataclass
 class Call:
     """One request on its way through a handler."""
@@ -65,8 +85,8 @@ class Call:
                 self._body = None
             else:
                 try:
-                    self._body = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as exc:
+                    self._body = parse_json(raw)
+                except ValueError as exc:
                     raise error(400, "invalid_payload", "The request body is not valid JSON",
                                 f"Could not parse the body as JSON: {exc}") from None
         return self._body

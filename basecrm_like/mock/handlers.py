@@ -12,7 +12,7 @@ from .context import Call, collection, empty_reply, page_links, single
 from .errors import error
 from .store import Parent
 from .validation import check_body
-from .values import now_iso
+from .values import INT64, now_iso
 
 Handler = Callable[[Call], Response]
 
@@ -41,7 +41,7 @@ def parent_of(call: Call) -> Parent:
     if name == "resource_type":
         return CUSTOM_FIELD_TYPES[str(value)]
     owner = CATALOG.get(res.path.split("/")[1])
-    if owner is not None and not call.store.exists(owner, value):
+    if owner is not None and (not _storable(value) or not call.store.exists(owner, value)):
         raise not_found(owner, value)
     return int(value)
 
@@ -71,8 +71,16 @@ def create_record(call: Call) -> Response:
     return single(res.type, record)
 
 
+def _storable(value: object) -> bool:
+    return isinstance(value, int) and -INT64 <= value <= INT64
+
+
 def _member_id(call: Call) -> object:
-    return call.values[_res(call).id_field]
+    """The id in the path; 404 for numbers no record can have."""
+    value = call.values[_res(call).id_field]
+    if not _storable(value):
+        raise not_found(_res(call), value)
+    return value
 
 
 def retrieve_record(call: Call) -> Response:

@@ -62,11 +62,18 @@ def parse_bool(name: str, value: str) -> bool:
     raise _invalid(name, f"{value!r} is not true or false")
 
 
+MAX_IDS = 1000
+INT64 = 2 ** 63 - 1
+
+
 def _parse_int(name: str, value: str) -> int:
     try:
-        return int(value.strip())
+        number = int(value.strip())
     except ValueError:
         raise _invalid(name, f"{value!r} is not an integer") from None
+    if not -INT64 <= number <= INT64:
+        raise _invalid(name, f"{value!r} is out of range")
+    return number
 
 
 def _json_path(*keys: str) -> str:
@@ -113,6 +120,8 @@ def _special_condition(res: Resource, name: str, value: str, out: Listing) -> bo
         ids = [_parse_int(name, part) for part in value.split(",") if part.strip()]
         if not ids:
             raise _invalid(name, "give a comma-separated list of ids, e.g. ids=1,2,3")
+        if len(ids) > MAX_IDS:
+            raise _invalid(name, f"at most {MAX_IDS} ids per request")
         out.where.append(f"id IN ({','.join('?' * len(ids))})")
         out.params += ids
         return True

@@ -21,6 +21,8 @@ from .handlers import ACTION_HANDLERS, CUSTOM_FIELD_TYPES
 Handler = Callable[[Call], Response]
 API_PREFIX = "/v2"
 INTERNAL_PREFIX = "/_mock/"
+#: ids in paths (handlers answer 404 for numbers beyond SQLite's 64-bit integers)
+ID_CONVERTER = "int"
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,14 @@ def _rule_path(res: Resource) -> str:
             kinds = ", ".join(sorted(CUSTOM_FIELD_TYPES))
             path = path.replace("{resource_type}", f"<any({kinds}):resource_type>")
         else:
-            path = path.replace(f"{{{name}}}", f"<int:{name}>")
+            path = path.replace(f"{{{name}}}", f"<{ID_CONVERTER}:{name}>")
     return API_PREFIX + path
 
 
 def resource_routes(res: Resource) -> list[Route]:
     """One route per action of a catalog entry."""
     base = _rule_path(res)
-    member = f"{base}/<int:{res.id_field}>"
+    member = f"{base}/<{ID_CONVERTER}:{res.id_field}>"
     where = {
         "list": (base, "GET"), "create": (base, "POST"), "retrieve": (member, "GET"),
         "update": (member, "PUT"), "destroy": (member, "DELETE"),

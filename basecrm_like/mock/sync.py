@@ -41,6 +41,10 @@ def device_of(call: Call) -> str:
     return device
 
 
+def _int64(text: str) -> bool:
+    return text.isdigit() and len(text) < 19
+
+
 def ack_key(model: str, id: int, revision: int) -> str:
     return f"{model}-{id}-{revision}"
 
@@ -148,7 +152,7 @@ def ack(call: Call) -> Response:
         model, _, rest = key.partition("-")
         id_text, _, revision_text = rest.partition("-")
         res = _BY_MODEL.get(model)
-        if res is None or not id_text.isdigit() or not revision_text.isdigit():
+        if res is None or not _int64(id_text) or not _int64(revision_text):
             raise error(422, "incorrect_value", f"{key!r} is not an ack key this server issued",
                         "Send back the meta.sync.ack_key values of fetched items unchanged.",
                         resource="sync_ack", field="/data/ack_keys")

@@ -59,9 +59,14 @@ def decimal_string(value: Any) -> str:
     return format(number, "f")
 
 
+INT64 = 2 ** 63 - 1
+
+
 def _integer(value: Any, spec: Field) -> Any:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueProblem("invalid_type", "must be an integer")
+    if not -INT64 <= value <= INT64:
+        raise ValueProblem("incorrect_value", "is out of range (64-bit integers only)")
     return value
 
 
@@ -160,6 +165,8 @@ def _integer_list(value: Any, spec: Field) -> Any:
     for index, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int):
             raise ValueProblem("invalid_type", "must be an integer", f"/{index}")
+        if not -INT64 <= item <= INT64:
+            raise ValueProblem("incorrect_value", "is out of range", f"/{index}")
     return list(value)
 
 

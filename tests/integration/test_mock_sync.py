@@ -149,6 +149,7 @@ def test_fetch_of_unknown_session(sync: SyncApi) -> None:
 
 def test_bad_ack_keys(sync: SyncApi) -> None:
     assert sync.ack(["nonsense"]).status_code == 422
+    assert sync.ack(["Contact-99999999999999999999999-1"]).status_code == 422
     resp = sync.session.post(sync.url + "/v2/sync/ack", json={"data": {"ack_keys": "x"}},
                              timeout=10)
     assert resp.status_code == 422
