@@ -344,14 +344,14 @@ class OAuth2:
                 timeout=self.timeout, verify=self.verify_ssl, allow_redirects=False,
             )
         except requests.exceptions.Timeout as exc:
+            # no request= here: its body holds the code, refresh token or password
             raise errors.TimeoutError(
-                f"POST /oauth2/token ({grant}) timed out after {self.timeout!r} s; retry later "
-                "or raise the timeout", request=exc.request) from None
+                f"POST /oauth2/token ({grant}) timed out after {self.timeout!r} s "
+                f"({type(exc).__name__}); retry later or raise the timeout") from None
         except requests.exceptions.ConnectionError as exc:
             raise errors.ConnectionError(
                 f"POST /oauth2/token ({grant}): cannot reach {self.base_url} "
-                f"({type(exc).__name__}); check base_url and the network, then retry",
-                request=exc.request) from None
+                f"({type(exc).__name__}); check base_url and the network, then retry") from None
         logger.debug("POST %s grant_type=%s -> %s in %.1f ms", urlsplit(self.token_url).path,
                      grant, resp.status_code, (time.perf_counter() - started) * 1000)
         hidden = [v for v in secret_values if v] + [self.client_secret]
@@ -673,6 +673,7 @@ class TokenManager:
         self._unsaved: Token | None = None
         self._refused: tuple[str, OAuthError] | None = None
         self._seen: deque[str] = deque(maxlen=16)
+        self._seen_lock = threading.Lock()
         self.refresh_count = 0
         token = store.load(self.user)
         if token is None:
@@ -718,7 +719,8 @@ class TokenManager:
 
     def secrets(self) -> list[str]:
         """Every token value this manager has held: never to be logged."""
-        return list(self._seen)
+        with self._seen_lock:
+            return list(self._seen)
 
     # -- internals ----------------------------------------------------------------------
     def _expiring(self, token: Token) -> bool:
@@ -765,6 +767,7 @@ class TokenManager:
         self._token = token
 
     def _remember(self, token: Token) -> None:
-        for value in (token.access_token, token.refresh_token):
-            if value and value not in self._seen:
-                self._seen.append(value)
+        with self._seen_lock:
+            for value in (token.access_token, token.refresh_token):
+                if value and value not in self._seen:
+                    self._seen.append(value)
