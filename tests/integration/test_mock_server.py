@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,27 @@ def test_latency_is_added() -> None:
         for _ in range(5):
             session.get(server.url + "/v2/users/self", headers=HEADERS, timeout=10)
         assert time.perf_counter() - started >= 0.25
+
+
+BLOCK_MOCK_EXTRA = "import sys\nsys.modules['werkzeug'] = None\nsys.modules['waitress'] = None\n"
+
+
+def test_plugin_loads_without_the_mock_extra(tmp_path: Path) -> None:
+    """Without Werkzeug and waitress the plugin loads and its fixtures skip, saying why."""
+    code = BLOCK_MOCK_EXTRA + ("import basecrm_like.mock.pytest_plugin, basecrm_like.mock\n"
+                               "print(len(basecrm_like.mock.DEV_TOKEN))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "64", proc.stderr
+    (tmp_path / "conftest.py").write_text(BLOCK_MOCK_EXTRA)
+    (tmp_path / "test_uses_mock.py").write_text(
+        "def test_it(basecrm_client):\n    raise AssertionError('must not run')\n")
+    registered = any(ep.value == "basecrm_like.mock.pytest_plugin"
+                     for ep in entry_points(group="pytest11"))
+    load = [] if registered else ["-p", "basecrm_like.mock.pytest_plugin"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *load,
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "1 skipped" in proc.stdout and "pip install 'basecrm_like[mock]'" in proc.stdout, \
+        proc.stdout + proc.stderr
