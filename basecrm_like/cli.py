@@ -65,6 +65,7 @@ class _SyncProgress:
     """A tqdm bar of items per type on a terminal; a plain line every few seconds otherwise."""
 
     LINE_EVERY = 5.0
+    TOP_TYPES = 4
 
     def __init__(self, enabled: bool) -> None:
         import time
@@ -80,7 +81,11 @@ class _SyncProgress:
 
         if not self.enabled:
             return
-        types = " ".join(f"{t}={n}" for t, n in sorted(summary.by_type.items()))
+        # the biggest types by name, the long tail of reference data summed up
+        ranked = sorted(summary.by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = sorted(ranked[:self.TOP_TYPES])
+        rest = sum(n for _, n in ranked[self.TOP_TYPES:])
+        types = " ".join([f"{t}={n}" for t, n in shown] + ([f"other={rest}"] if rest else []))
         if self.tty:
             if self.bar is None:
                 from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
@@ -351,6 +356,7 @@ class _RowProgress:
     """A tqdm bar (rows/s, ETA, failures) on a terminal; a plain line every few seconds otherwise."""
 
     LINE_EVERY = 5.0
+    TOP_TYPES = 4
 
     def __init__(self, enabled: bool, total: int | None, label: str) -> None:
         import time

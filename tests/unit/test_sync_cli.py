@@ -156,3 +156,12 @@ def test_plain_progress_lines_when_not_a_terminal(rsps: Any, tmp_path: Path,
     assert "sync: 2/~2 items, 2 pages (contact=1 deal=1)" in result.output
     quiet = run("--db", str(tmp_path / "crm2.sqlite"), "--device-uuid", DEVICE, "--no-progress")
     assert "sync: " not in quiet.output
+
+
+def test_progress_names_the_biggest_types_and_sums_the_rest(
+        rsps: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_module._SyncProgress, "LINE_EVERY", 0.0)
+    kinds = ["deal"] * 3 + ["lead"] * 2 + ["user", "stage", "tag", "source"]
+    FakeSyncApi(rsps, [[item(k, i) for i, k in enumerate(kinds)]])
+    result = run("--db", str(tmp_path / "crm.sqlite"), "--device-uuid", DEVICE)
+    assert "(deal=3 lead=2 source=1 stage=1 other=2)" in result.output
