@@ -150,10 +150,11 @@ class Sync:
 
     # -- control --------------------------------------------------------------
     def request_stop(self) -> None:
-        """Finish the page in hand (callback, commit, ack), then return.
+        """End the current run after the page in hand (callback, commit, ack).
 
-        Safe to call from a signal handler or another thread. What is not
-        fetched yet stays on the server for the next run.
+        Safe to call from a signal handler or another thread; called between
+        runs, it ends the next one before its first page. What is not fetched
+        yet stays on the server for the next run.
         """
         self._stop.set()
 
@@ -241,7 +242,6 @@ class Sync:
     # -- the loop shared by both ---------------------------------------------
     def _drain(self, handle: Callable[[list[Any]], tuple[list[str], BaseException | None]],
                progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
-        self._stop.clear()
         summary = self.summary = SyncSummary()
         started = time.monotonic()
         try:
@@ -275,6 +275,7 @@ class Sync:
             return summary
         finally:
             summary.elapsed = time.monotonic() - started
+            self._stop.clear()  # a stop ends one run; one asked for before it began counts
 
     def _count(self, item: Any, verdict: bool, keys: list[str]) -> None:
         summary = self.summary

@@ -279,6 +279,17 @@ def test_request_stop_finishes_the_page_in_hand(client: basecrm_like.Client, rsp
     assert not sync.fetch(lambda m, d: True).stopped
 
 
+def test_a_stop_asked_for_before_the_run_ends_it_before_the_first_page(
+        client: basecrm_like.Client, rsps: Any) -> None:
+    api = FakeSyncApi(rsps, [PAGE1])
+    sync = Sync(client, DEVICE)
+    sync.request_stop()
+    summary = sync.fetch(lambda m, d: True)
+    assert summary.stopped and summary.seen == 0
+    assert [e[0] for e in api.log] == ["start"]
+    assert sync.fetch(lambda m, d: True).seen == 3
+
+
 def test_a_server_repeating_a_page_does_not_loop_forever(client: basecrm_like.Client,
                                                          rsps: Any) -> None:
     FakeSyncApi(rsps, [PAGE1] * 50)
