@@ -291,13 +291,17 @@ class HttpClient:
             body = resp.content
         return resp.status_code, resp.headers, body
 
-    @staticmethod
-    def error_for(resp: requests.Response) -> errors.BaseError:
-        """The typed error for an answer, whatever its body looks like."""
+    def error_for(self, resp: requests.Response) -> errors.BaseError:
+        """The typed error for an answer, whatever its body looks like.
+
+        The body is redacted first: a server echoing a token back must not put
+        it into an exception message that ends up in a log.
+        """
         status = resp.status_code
+        text = self.redact(resp.text) if resp.content else ""
         payload: Any = None
         try:
-            payload = resp.json()
+            payload = json.loads(text)
         except ValueError:
             payload = None
         error_list: list[Any] = []
@@ -309,7 +313,7 @@ class HttpClient:
             if isinstance(meta, dict) and meta.get("logref"):
                 logref = str(meta["logref"])
         else:
-            excerpt = resp.text[:ERROR_EXCERPT] if resp.content else ""
+            excerpt = text[:ERROR_EXCERPT]
         args = (status, logref, error_list, resp.headers, excerpt)
         if status == 422:
             return errors.ResourceError(*args)

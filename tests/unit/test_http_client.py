@@ -370,3 +370,15 @@ def test_public_names_of_the_official_client() -> None:
     assert Coercion.to_decimal("1.10") == Decimal("1.10")
     assert issubclass(basecrm_like.ConnectionError, requests.exceptions.ConnectionError)
     assert issubclass(basecrm_like.TimeoutError, requests.exceptions.Timeout)
+
+
+@responses.activate
+def test_token_echoed_in_an_error_body_is_redacted() -> None:
+    responses.get(URL, status=401, json=error_body("401 Unauthorized", "unauthorized") | {
+        "errors": [{"error": {"code": "unauthorized", "message": f"bad token {TOKEN}"}}]})
+    responses.get(f"{URL}/1", status=502, body=f"<html>proxy saw {TOKEN}</html>", content_type="text/html")
+    client = make_client()
+    for call in (client.contacts.list, lambda: client.contacts.retrieve(1)):
+        with pytest.raises(BaseError) as info:
+            call()
+        assert TOKEN not in str(info.value) and "<redacted>" in str(info.value)
