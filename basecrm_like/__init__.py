@@ -56,11 +56,11 @@ from .services import (
     VisitOutcomesService,
     VisitsService,
 )
-from .sync import SyncService
+from .sync import Sync, SyncService
 from .version import VERSION
 
 __all__ = [
-    "VERSION", "Client", "Coercion", "Configuration", "HttpClient", "Service", "SyncService",
+    "VERSION", "Client", "Coercion", "Configuration", "HttpClient", "Service", "Sync", "SyncService",
     "BaseError", "ConfigurationError", "ConnectionError", "RateLimitError", "RequestError",
     "ResourceError", "ServerError", "TimeoutError", "UnknownAttributeError",
     "AccountsService", "AssociatedContactsService", "CallOutcomesService", "CallsService",
