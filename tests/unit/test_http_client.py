@@ -354,7 +354,7 @@ def test_one_client_many_threads() -> None:
 
 def test_public_names_of_the_official_client() -> None:
     official = [
-        "Client", "Configuration", "HttpClient", "SyncService", "BaseError", "ConfigurationError",
+        "Client", "Configuration", "HttpClient", "Sync", "SyncService", "BaseError", "ConfigurationError",
         "RateLimitError", "RequestError", "ResourceError", "ServerError", "VERSION",
         "AccountsService", "AssociatedContactsService", "ContactsService", "DealsService",
         "DealSourcesService", "DealUnqualifiedReasonsService", "LeadsService", "LeadSourcesService",
