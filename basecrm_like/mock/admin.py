@@ -81,6 +81,24 @@ def add_token(call: Call) -> Response:
                                      "expires_at": info.expires_at}})
 
 
+def set_faults(call: Call) -> Response:
+    """``{"faults": "error=0.1,drop=0.05", "seed": 7}``; ``{"faults": null}`` turns them off."""
+    body = call.body()
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]
+    if not isinstance(body, dict) or not isinstance(body.get("faults"), (str, type(None))) \
+            or not isinstance(body.get("seed"), (int, type(None))):
+        raise error(400, "invalid_payload", 'Send {"faults": "error=0.1", "seed": 7}',
+                    '"faults" is a spec string or null (off); "seed" is optional.')
+    try:
+        call.app.set_faults(body.get("faults"), body.get("seed"))
+    except ValueError as exc:
+        raise error(400, "invalid_payload", str(exc)) from None
+    spec = call.app.faults.spec
+    return json_reply(200, {"data": {"error": spec.error, "drop": spec.drop,
+                                     "latency": spec.latency}})
+
+
 def admin_routes() -> list[Route]:
     return [
         Route("/_mock/reset", ("POST",), reset, internal=True, public=True, write=False),
@@ -88,4 +106,5 @@ def admin_routes() -> list[Route]:
         Route("/_mock/requests", ("DELETE",), clear_requests, internal=True, public=True,
               write=False),
         Route("/_mock/tokens", ("POST",), add_token, internal=True, public=True, write=False),
+        Route("/_mock/faults", ("POST",), set_faults, internal=True, public=True, write=False),
     ]

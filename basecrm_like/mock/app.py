@@ -86,6 +86,12 @@ class MockApp:
         """Accept another token, for ``user_id``, until ``expires_at`` (epoch seconds)."""
         return self.tokens.add(token, user_id=user_id, expires_at=expires_at)
 
+    def set_faults(self, faults: str | FaultSpec | dict[str, float] | None = None,
+                   seed: int | None = None) -> None:
+        """Change fault injection while running (None turns it off), e.g. to check
+        the outcome of a faulty run without faults getting in the way."""
+        self.faults = FaultInjector(faults, seed)
+
     def authenticate(self, request: Request) -> TokenInfo:
         """The one place a request's bearer token is checked (401 otherwise)."""
         return self.tokens.authenticate(request.headers.get("Authorization"))

@@ -216,12 +216,26 @@ def test_faulted_writes_are_either_not_applied_or_committed() -> None:
             resp = session.post(server.url + "/v2/contacts", headers=HEADERS, timeout=10,
                                 json={"data": {"last_name": f"W{i}"}})
             assert resp.status_code >= 500
-        server.app.faults.spec = type(server.app.faults.spec)()  # faults off
+        resp = session.post(server.url + "/_mock/faults", json={"faults": None}, timeout=10)
+        assert resp.json()["data"] == {"error": 0.0, "drop": 0.0, "latency": 0.0}
         stored = requests.get(server.url + "/v2/contacts", headers=HEADERS, timeout=10,
                               params={"per_page": 100}).json()["items"]
         assert 5 < len(stored) < 35  # both outcomes happened
         log = session.get(server.url + "/_mock/requests", timeout=10).json()["items"]
         assert all(e["fault"] == "error" for e in log[:40])
+
+
+def test_faults_can_be_changed_while_running() -> None:
+    with serve() as server, requests.Session() as session:
+        resp = session.post(server.url + "/_mock/faults", json={"faults": "error=1"}, timeout=10)
+        assert resp.status_code == 200
+        assert session.get(server.url + "/v2/users/self", headers=HEADERS,
+                           timeout=10).status_code >= 500
+        server.app.set_faults(None)
+        assert session.get(server.url + "/v2/users/self", headers=HEADERS,
+                           timeout=10).status_code == 200
+        resp = session.post(server.url + "/_mock/faults", json={"faults": "bad"}, timeout=10)
+        assert resp.status_code == 400
 
 
 def test_latency_is_added() -> None:
