@@ -21,8 +21,10 @@ How a row is sent:
   it. The journal notes a row just before it is created, so a resume after a
   kill skips rows that may already exist.
 
-Rows are read lazily, at most ``window`` of them are in flight or waiting for
-an earlier row, and results come back in input order, one per input row.
+Rows are read lazily: at most ``2 * concurrency`` are being sent, and at most
+``window`` are read but not yet reported (finished rows wait there for a slower
+row before them), so memory stays flat whatever the input size. Results come
+back in input order, one per input row.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -210,7 +212,7 @@ class Importer:
                  key: str | None = None, concurrency: int = 8, compare: bool = True,
                  mapping: Mapping[str, str] | None = None, journal: Journal | None = None,
                  stop: threading.Event | None = None, max_attempts: int = 8,
-                 backoff: float = 0.5, limiter: TokenBucket | None = None,
+                 backoff: float = 0.1, limiter: TokenBucket | None = None,
                  window: int | None = None) -> None:
         self.resource = resource if isinstance(resource, Resource) else resources.get(resource)
         self.service = service
@@ -232,7 +234,11 @@ class Importer:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.limiter = limiter
-        self.window = window or max(4 * concurrency, 32)
+        #: rows being sent at once (queued for or held by a worker)
+        self.in_flight = 2 * concurrency
+        #: rows read but not reported yet: a slow row (retrying) holds back the report of
+        #: the rows after it, not the work on them, until this many are waiting
+        self.window = window or max(128 * concurrency, 1024)
         pool_size = getattr(getattr(service, "http_client", None), "config", None)
         pool_size = getattr(pool_size, "pool_size", concurrency)
         if isinstance(pool_size, int) and concurrency > pool_size:
@@ -283,17 +289,17 @@ class Importer:
             if on_result is not None:
                 on_result(result)
 
-        def drain(until: int) -> None:
-            while window and (len(window) > until or _ready(window[0])):
-                head = window[0]
-                if isinstance(head, Future):
-                    while not head.done():
-                        wait_futures([head], timeout=0.2)
-                    result = head.result()
-                else:
-                    result = head
-                window.popleft()
-                emit(result)
+        pending: set[Future[RowResult]] = set()
+
+        def drain_ready() -> None:
+            while window and _ready(window[0]):
+                head = window.popleft()
+                emit(head.result() if isinstance(head, Future) else head)
+
+        def wait_some() -> None:
+            done, _ = wait_futures(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            pending.difference_update(done)
+            drain_ready()
 
         pool = ThreadPoolExecutor(max_workers=self.concurrency,
                                   thread_name_prefix="basecrm-import")
@@ -304,12 +310,21 @@ class Importer:
                 if isinstance(ready, RowResult):
                     window.append(ready)
                 else:
-                    window.append(pool.submit(self._process, ready))
-                drain(self.window - 1)
+                    future = pool.submit(self._process, ready)
+                    pending.add(future)
+                    window.append(future)
+                drain_ready()
+                # bounded: rows being sent, and rows read but not yet reported
+                while pending and (len(pending) >= self.in_flight or len(window) >= self.window):
+                    wait_some()
                 if self.stop_event.is_set():
                     summary.interrupted = True
                     break
-            drain(0)
+            while window:
+                if pending:
+                    wait_some()
+                else:
+                    drain_ready()
         except BaseException:
             self.stop_event.set()
             pool.shutdown(wait=True, cancel_futures=True)
