@@ -60,6 +60,7 @@ class MockApp:
         self.tokens = Tokens(list(tokens))
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.faults = FaultInjector(faults, fault_seed)
+        self._configured_faults = (self.faults.spec, fault_seed)
         self.seed_count = seed
         self.request_log = RequestLog()
         self.oauth = OAuthServer(self.tokens, oauth_clients, token_ttl)
@@ -97,13 +98,15 @@ class MockApp:
         return self.tokens.authenticate(request.headers.get("Authorization"))
 
     def reset(self) -> None:
-        """Back to the seed state: records, ids, Sync state, request log, rate limits."""
+        """Back to the seed state: records, ids, Sync state, request log, rate limits,
+        and the fault injection the server was started with (its RNG restarted)."""
         with self.store.write() as store:
             store.clear()
             seeding.seed(store, self.seed_count)
         self.request_log.clear()
         if self.limiter is not None:
             self.limiter.clear()
+        self.set_faults(*self._configured_faults)
 
     def insert(self, resource: str, values: dict[str, Any] | None = None,
                parent: int | str = 0) -> dict[str, Any]:

@@ -236,6 +236,10 @@ def test_faults_can_be_changed_while_running() -> None:
                            timeout=10).status_code == 200
         resp = session.post(server.url + "/_mock/faults", json={"faults": "bad"}, timeout=10)
         assert resp.status_code == 400
+        server.app.set_faults("error=1")
+        server.app.reset()  # back to the faults the server started with: none
+        assert session.get(server.url + "/v2/users/self", headers=HEADERS,
+                           timeout=10).status_code == 200
 
 
 def test_latency_is_added() -> None:
