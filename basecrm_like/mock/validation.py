@@ -9,7 +9,8 @@ Choices where the reference is unsure (documented in docs/guides/mock.rst):
   ``/data/address/city``, ``/data/tags/2``.
 - ``id``, ``created_at``, ``updated_at`` and ``creator_id`` are ignored when sent,
   so a fetched record can be posted back. Any other read-only attribute is
-  accepted only when it equals the stored value (``null`` on create), else 422
+  accepted only when it equals the stored value (on create: ``null`` or the
+  default), else 422
   ``unknown`` with a message saying it is read-only.
 - A create-only attribute (``is_organization``, ``product_id``...) sent on update
   with a different value is 422 ``incorrect_value``; the same value is accepted.
@@ -76,7 +77,7 @@ def check_body(res: Resource, data: Mapping[str, Any],
         if name in ECHOED or (name == res.id_field and not creating):
             continue
         if spec.access == "r":
-            current = None if stored is None else stored.get(name)
+            current = values.empty(spec) if stored is None else stored.get(name)
             if sent is None or values.same(spec, sent, current):
                 continue
             problems.add("unknown", name, f"{name!r} is read-only for {res.type}; "

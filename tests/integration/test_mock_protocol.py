@@ -147,6 +147,9 @@ def test_read_only_attribute(api: Api) -> None:
     # echoing the stored value back is accepted (clients send fetched records back)
     resp = api.call("PUT", f"/v2/tasks/{task['id']}", {"data": {**task, "content": "y"}})
     assert resp.status_code == 200 and resp.json()["data"]["content"] == "y"
+    assert api.create("/v2/tasks", content="x", overdue=False)["overdue"] is False  # default
+    resp = api.call("POST", "/v2/tasks", {"data": {"content": "x", "completed_at": "2020-01-01"}})
+    assert resp.status_code == 422
     resp = api.call("PUT", f"/v2/tasks/{task['id']}", {"data": {"overdue": True}})
     assert resp.status_code == 422
     err = error_of(resp)
