@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -244,3 +245,34 @@ def test_export_then_import_round_trip_changes_nothing(tmp_path: Path) -> None:
     assert code2 == 0 and len(jsonl.read_text(encoding="utf-8").splitlines()) == 30
     first = json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])
     assert first["custom_fields"]["external_id"].startswith("ext-")
+
+
+def test_ctrl_c_stops_after_rows_in_flight_and_prints_the_resume_command(tmp_path: Path) -> None:
+    source = people_csv(tmp_path / "people.csv", 400)
+    report = tmp_path / "report.csv"
+    with serve(seed=0) as server:
+        env = {**os.environ, "BASECRM_ACCESS_TOKEN": server.token}
+        args = ["import", "contacts", source, "--key", "email", "--rate", "200", "--report",
+                str(report), "--base-url", server.url, "--no-progress"]
+        proc = subprocess.Popen([sys.executable, "-c",
+                                 "from basecrm_like.cli import main; main()", *args],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        journal = Path(f"{report}.journal")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+                journal.exists() and journal.read_text(encoding="utf-8").count('"r":') >= 20):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        command = err.strip().splitlines()[-1].strip()
+        assert command.startswith("basecrm-like import contacts") and command.endswith("--resume")
+        assert "--token" not in command and server.token not in err + out
+        stopped = int(out.split(" rows")[0])
+        assert 20 <= stopped < 400 and len(report_rows(report)) == stopped
+        code, out, err = invoke(*shlex.split(command)[1:], "--no-progress", "--token", server.token)
+        assert code == 0, err
+        assert "400 rows: 400 created" in out and f"({stopped} from the journal)" in out
+        assert len(contacts_on(server)) == 400
