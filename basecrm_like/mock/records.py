@@ -161,5 +161,4 @@ def destroy(store: Store, res: Resource, id: Any, parent: Parent = 0) -> bool:
     for child in children_of(res):
         for child_id in store.child_ids(child, id):
             store.delete(child, child_id, id)
-    rules.after_delete(store, res, id)
     return True

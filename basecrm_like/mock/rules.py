@@ -7,6 +7,7 @@ API does visibly: derived attributes, copied product data, stage defaults.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,10 +36,6 @@ def before_save(store: Store, res: Resource, record: dict[str, Any],
         _line_item(store, res, record, old, parent)
 
 
-def after_delete(store: Store, res: Resource, id: Any) -> None:
-    """Hook for deletes with side effects beyond nested children (none needed yet)."""
-
-
 def _invalid(res: Resource, name: str, message: str, code: str = "incorrect_value") -> Exception:
     return error(422, code, message, resource=res.type, field=f"{ROOT}/{name}")
 
@@ -64,12 +61,10 @@ def _contact(store: Store, res: Resource, record: dict[str, Any], old: dict[str,
 
 def default_stage_id(store: Store) -> int | None:
     """The first stage (by position) of the default pipeline (the first enabled one)."""
-    pipelines = store.select(CATALOG["pipelines"], ["coalesce(json_extract(data, '$.disabled'), 0) = 0"],
-                             [], "id ASC", 1)
+    pipelines = store.select(CATALOG["pipelines"],
+                             ["coalesce(json_extract(data, '$.disabled'), 0) = 0"], [], "id ASC", 1)
     if not pipelines:
         return None
-    import json
-
     pipeline_id = json.loads(pipelines[0])["id"]
     stages = store.select(CATALOG["stages"], ["json_extract(data, '$.pipeline_id') = ?"],
                           [pipeline_id], "json_extract(data, '$.position') ASC, id ASC", 1)
@@ -148,7 +143,7 @@ def _line_item(store: Store, res: Resource, record: dict[str, Any], old: dict[st
 def _lead_conversion(store: Store, res: Resource, record: dict[str, Any],
                      old: dict[str, Any] | None, user_id: int, now: str) -> None:
     """Converting a lead makes an individual (and its organization when the lead names one)."""
-    from . import records
+    from . import records  # records runs these rules: imported late to avoid a cycle
 
     if old is not None:
         return
