@@ -138,7 +138,7 @@ class ImportSummary:
         """``"2000 rows: 1990 created, 3 updated, 2 unchanged, 5 failed, 0 skipped in 20.1 s"``."""
         names = (VALID, "failed", "skipped") if self.dry_run else STATUSES
         parts = ", ".join(f"{self.counts[n]} {n}" for n in names)
-        text = f"{self.rows} rows: {parts} in {self.elapsed:.1f} s"
+        text = f"{self.rows} row{'' if self.rows == 1 else 's'}: {parts} in {self.elapsed:.1f} s"
         if self.resumed:
             text += f" ({self.resumed} from the journal)"
         if self.interrupted:

@@ -431,14 +431,11 @@ class ColumnMapper:
         return _Target("unknown", name, hint=hint)
 
     def header_notes(self, columns: Iterable[str]) -> list[str]:
-        """What will happen to odd columns: ignored read-only ones, unknown ones."""
+        """What will happen to unknown columns (read-only ones are ignored silently)."""
         notes = []
         for column in columns:
             t = self.target(column)
-            if t.kind == "readonly":
-                notes.append(f"column {column!r} is read-only on {self.resource.model_name} "
-                             "and is ignored")
-            elif t.kind == "unknown":
+            if t.kind == "unknown":
                 notes.append(f"column {column!r}: {t.hint}; rows with a value in it fail "
                              f"(use --map {column!r}=attribute, or --map {column!r}=- to ignore it)")
         return notes
