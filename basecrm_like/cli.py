@@ -384,6 +384,7 @@ class _RowProgress:
 
                 self.bar = tqdm(total=self.total, unit="row", desc=self.label, file=sys.stderr,
                                 dynamic_ncols=True, smoothing=0.1)
+                self.bar.set_postfix(failed=0, refresh=False)
             self.bar.update(1)
             if result.status == "failed":
                 self.bar.set_postfix(failed=self.failed, refresh=False)
@@ -450,6 +451,9 @@ def _import_main(**params: Any) -> int:
         return cannot_run(f"no such file: {path}")
     try:
         total = scan_file(path, params["encoding"])
+        if (params["fmt"] or ("jsonl" if path.lower().endswith((".jsonl", ".ndjson", ".json"))
+                              else "csv")) == "csv":
+            total = max(total - 1, 0)      # the header; multi-line cells make it an estimate
         mapping = load_map_file(params["map_file"]) if params["map_file"] else {}
         mapping.update(parse_map_options(params["maps"]))
     except InputError as exc:
