@@ -15,13 +15,18 @@ settings.register_profile("shared-machine", deadline=None,
 settings.load_profile("shared-machine")
 
 
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's real token or API address."""
+    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
+
+
 @pytest.fixture
 def token() -> str:
     return TOKEN
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> basecrm_like.Client:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
+def client() -> basecrm_like.Client:
     return basecrm_like.Client(access_token=TOKEN, base_url=BASE, max_retries=0)

@@ -62,8 +62,6 @@ def normal(lines: list[str]) -> list[str]:
 
 def test_the_bulk_guide_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
     namespace: dict[str, Any] = {}
     ran = {"python": 0, "console": 0}
     try:

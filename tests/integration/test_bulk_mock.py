@@ -87,11 +87,6 @@ def report_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
-
 
 @pytest.fixture
 def faulty() -> Iterator[Any]:

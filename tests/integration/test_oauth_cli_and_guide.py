@@ -79,8 +79,6 @@ def python_blocks(rst: str) -> list[str]:
 
 def test_the_guide_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
     blocks = python_blocks(GUIDE.read_text())
     assert len(blocks) >= 4
     namespace: dict[str, object] = {"__name__": "guide"}

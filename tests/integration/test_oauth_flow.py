@@ -24,11 +24,6 @@ REDIRECT = "http://127.0.0.1:5000/callback"
 ADMIN = "admin@mock.example"
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
-
 
 @pytest.fixture
 def server() -> Iterator[Any]:

@@ -121,8 +121,7 @@ def test_ttl_validation() -> None:
     assert "ttl=5s" in repr(cache)
 
 
-def test_client_option_and_shared_instance(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
+def test_client_option_and_shared_instance() -> None:
     client = Client(access_token=TOKEN, base_url="https://api.example.test", cache_ttl=42)
     assert client.cache.ttl == 42
     assert client.stages.cache is client.cache and client.deals.cache is client.cache

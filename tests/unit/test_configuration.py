@@ -11,11 +11,6 @@ from basecrm_like import Client, Configuration, ConfigurationError
 TOKEN = "a" * 64
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
-
 
 def test_defaults() -> None:
     config = Configuration(access_token=TOKEN)

@@ -18,9 +18,7 @@ TOKEN = "m" * 64
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
+def client() -> Client:
     return Client(access_token=TOKEN, base_url=BASE, max_retries=0)
 
 
@@ -294,8 +292,7 @@ def test_read_only_and_create_only_fields(client: Client, api: Any) -> None:
     assert not api.calls
 
 
-def test_strict_false_allows_unknown_fields(monkeypatch: pytest.MonkeyPatch, api: Any) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
+def test_strict_false_allows_unknown_fields(api: Any) -> None:
     loose = Client(access_token=TOKEN, base_url=BASE, strict=False)
     api.get(f"{BASE}/v2/deals/5", json=one("deal", {**DEAL, "extra": 1}))
     api.put(f"{BASE}/v2/deals/5", json=one("deal", DEAL))
@@ -526,8 +523,7 @@ def test_cache_ttl_with_injected_clock(client: Client, api: Any) -> None:
     assert len(api.calls) == 2
 
 
-def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, api: Any) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
+def test_cache_can_be_switched_off(api: Any) -> None:
     off = Client(access_token=TOKEN, base_url=BASE, cache_ttl=0)
     api.get(f"{BASE}/v2/users/2", json=one("user", {"id": 2, "name": "Ann"}))
     off.users.get(2, lazy=False)

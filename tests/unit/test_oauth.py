@@ -31,11 +31,6 @@ CLIENT_ID, CLIENT_SECRET = "app-id", "app-secret-value"
 REDIRECT = "https://app.example/callback"
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BASECRM_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BASECRM_BASE_URL", raising=False)
-
 
 @pytest.fixture
 def oauth() -> OAuth2:
