@@ -5,7 +5,9 @@ logs and returns values.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 try:
@@ -28,11 +30,68 @@ def main(argv: list[str] | None = None) -> Any:
     return cli.main(args=argv, prog_name="basecrm-like")
 
 
+EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def account_options(command: Any) -> Any:
+    """``--token`` and ``--base-url``, defaulting to the environment like the Client."""
+    command = click.option("--base-url", metavar="URL",
+                           help="API address. Default: $BASECRM_BASE_URL, then "
+                                "https://api.getbase.com.")(command)
+    return click.option("--token", metavar="T",
+                        help="Access token. Default: $BASECRM_ACCESS_TOKEN.")(command)
+
+
+def make_client(token: str | None, base_url: str | None, **options: Any) -> Any:
+    """A Client from the command's options; raises ConfigurationError naming the fix."""
+    from .client import Client
+
+    if token:
+        options["access_token"] = token
+    if base_url:
+        options["base_url"] = base_url
+    return Client(**options)
+
+
+def fail_to_run(command: str, message: str) -> int:
+    """Say why the command cannot proceed (no traceback) and return exit status 2."""
+    click.echo(f"basecrm-like {command}: {message}", err=True)
+    return EXIT_CANNOT_RUN
+
+
+@contextlib.contextmanager
+def stop_on_signals(command: str, what: str, request_stop: Any) -> Iterator[list[str]]:
+    """SIGINT/SIGTERM ask the work to stop at a safe point; a second Ctrl-C aborts.
+
+    Yields the names of the signals received, for the closing message.
+    """
+    import signal
+    import threading
+
+    signalled: list[str] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        signalled.append(signal.Signals(signum).name)
+        click.echo(f"\nbasecrm-like {command}: stopping after {what} "
+                   "(Ctrl-C again to abort at once)", err=True)
+        request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    saved = [(s, signal.signal(s, stop)) for s in (signal.SIGINT, signal.SIGTERM)] if in_main else []
+    try:
+        yield signalled
+    finally:
+        for signum, handler in saved:
+            signal.signal(signum, handler)
+
+
 # ---- commands are registered below, one section each ------------------------------
 
 
 # ---- sync: mirror an account into SQLite ------------------------------------------
-SYNC_EXIT_OK, SYNC_EXIT_ITEMS_FAILED, SYNC_EXIT_CANNOT_RUN, SYNC_EXIT_INTERRUPTED = 0, 1, 2, 130
+SYNC_EXIT_OK, SYNC_EXIT_ITEMS_FAILED, SYNC_EXIT_CANNOT_RUN, SYNC_EXIT_INTERRUPTED = (
+    EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN, EXIT_INTERRUPTED)
 
 
 @cli.command("sync")
@@ -40,9 +99,7 @@ SYNC_EXIT_OK, SYNC_EXIT_ITEMS_FAILED, SYNC_EXIT_CANNOT_RUN, SYNC_EXIT_INTERRUPTE
               help="SQLite file of the mirror; created on the first run.")
 @click.option("--device-uuid", metavar="UUID",
               help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
-@click.option("--token", metavar="T", help="Access token. Default: $BASECRM_ACCESS_TOKEN.")
-@click.option("--base-url", metavar="URL",
-              help="API address. Default: $BASECRM_BASE_URL, then https://api.getbase.com.")
+@account_options
 @click.option("--progress/--no-progress", "show_progress", default=True,
               help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,
@@ -108,52 +165,29 @@ class _SyncProgress:
 
 def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_url: str | None,
                show_progress: bool) -> int:
-    import signal
     import sqlite3
-    import threading
 
     import requests
 
-    from .client import Client
     from .errors import BaseError, ConfigurationError
     from .sync import SqliteMirror, Sync
 
-    def cannot_run(message: str) -> int:
-        click.echo(f"basecrm-like sync: {message}", err=True)
-        return SYNC_EXIT_CANNOT_RUN
-
-    options: dict[str, Any] = {}
-    if token:
-        options["access_token"] = token
-    if base_url:
-        options["base_url"] = base_url
     try:
-        client = Client(**options)
+        client = make_client(token, base_url)
     except ConfigurationError as exc:
-        return cannot_run(str(exc))
+        return fail_to_run("sync", str(exc))
     try:
         uuid = device_uuid or Sync.device_uuid_from(f"{db_path}.device")
     except (OSError, ValueError) as exc:
-        return cannot_run(f"device UUID: {exc}")
+        return fail_to_run("sync", f"device UUID: {exc}")
     try:
         mirror = SqliteMirror(db_path)
     except (sqlite3.Error, OSError) as exc:
-        return cannot_run(f"cannot open the mirror {db_path}: {exc}")
+        return fail_to_run("sync", f"cannot open the mirror {db_path}: {exc}")
 
     sync = Sync(client, uuid)
     progress = _SyncProgress(show_progress)
-    signalled: list[str] = []
-
-    def stop(signum: int, _frame: Any) -> None:
-        signalled.append(signal.Signals(signum).name)
-        click.echo("\nbasecrm-like sync: stopping after the page in hand "
-                   "(Ctrl-C again to abort at once)", err=True)
-        sync.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    in_main = threading.current_thread() is threading.main_thread()
-    saved = [(s, signal.signal(s, stop)) for s in (signal.SIGINT, signal.SIGTERM)] if in_main else []
-    try:
+    with stop_on_signals("sync", "the page in hand", sync.request_stop) as signalled:
         with mirror:
             try:
                 summary = sync.run(mirror, progress=progress)
@@ -162,7 +196,7 @@ def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_ur
                 done = sync.summary.acked
                 resume = (f"\n{done} items were stored and acknowledged before this; run the "
                           "command again to resume") if done else ""
-                return cannot_run(f"{exc}{resume}")
+                return fail_to_run("sync", f"{exc}{resume}")
             except KeyboardInterrupt:
                 progress.close()
                 click.echo(f"basecrm-like sync: aborted; {sync.summary.acked} items stored and "
@@ -170,9 +204,6 @@ def _sync_main(db_path: str, device_uuid: str | None, token: str | None, base_ur
                 return SYNC_EXIT_INTERRUPTED
             progress.close()
             counts = mirror.counts()
-    finally:
-        for signum, handler in saved:
-            signal.signal(signum, handler)
 
     if summary.session_id is None:
         click.echo("nothing new since the last sync")
@@ -299,7 +330,8 @@ def _log_requests(server: Any) -> None:
 
 
 # ---- import and export: bulk data in and out ---------------------------------------
-IMPORT_EXIT_OK, IMPORT_EXIT_ROWS_FAILED, IMPORT_EXIT_CANNOT_RUN, IMPORT_EXIT_INTERRUPTED = 0, 1, 2, 130
+IMPORT_EXIT_OK, IMPORT_EXIT_ROWS_FAILED, IMPORT_EXIT_CANNOT_RUN, IMPORT_EXIT_INTERRUPTED = (
+    EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN, EXIT_INTERRUPTED)
 #: failed rows printed on stderr when there is no --report to hold them
 _SHOWN_FAILURES = 20
 
@@ -330,9 +362,7 @@ _SHOWN_FAILURES = 20
 @click.option("--no-compare", is_flag=True,
               help="With --key, upsert without reading the record first: one request per row, "
                    "but 'unchanged' is never reported.")
-@click.option("--token", metavar="T", help="Access token. Default: $BASECRM_ACCESS_TOKEN.")
-@click.option("--base-url", metavar="URL",
-              help="API address. Default: $BASECRM_BASE_URL, then https://api.getbase.com.")
+@account_options
 @click.option("--progress/--no-progress", "show_progress", default=True,
               help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
 def import_command(**params: Any) -> None:
@@ -426,20 +456,16 @@ def _resume_command(params: dict[str, Any]) -> str:
 
 
 def _import_main(**params: Any) -> int:
+    import functools
     import os
-    import signal
-    import threading
 
     from . import bulk, resources
-    from .client import Client
     from .errors import ConfigurationError
     from .journal import Journal, JournalError
     from .ratelimit import limiter_for
     from .records import InputError, load_map_file, parse_map_options, read_rows, scan_file
 
-    def cannot_run(message: str) -> int:
-        click.echo(f"basecrm-like import: {message}", err=True)
-        return IMPORT_EXIT_CANNOT_RUN
+    cannot_run = functools.partial(fail_to_run, "import")
 
     path, dry_run, key = params["file"], params["dry_run"], params["key"]
     try:
@@ -465,13 +491,9 @@ def _import_main(**params: Any) -> int:
         return cannot_run(str(exc))
     client = None
     if not dry_run:
-        options: dict[str, Any] = {"pool_size": max(10, params["concurrency"])}
-        if params["token"]:
-            options["access_token"] = params["token"]
-        if params["base_url"]:
-            options["base_url"] = params["base_url"]
         try:
-            client = Client(**options)
+            client = make_client(params["token"], params["base_url"],
+                                 pool_size=max(10, params["concurrency"]))
         except ConfigurationError as exc:
             return cannot_run(f"{exc} (the command takes --token and --base-url too)")
     journal = None
@@ -505,36 +527,24 @@ def _import_main(**params: Any) -> int:
     label = f"{'checking' if dry_run else 'importing'} {res.name}"
     progress = _RowProgress(params["show_progress"], total, label)
     failures: list[Any] = []
-    signalled: list[str] = []
 
     def on_result(result: Any) -> None:
         progress(result)
         if result.status == "failed" and not params["report"] and len(failures) < _SHOWN_FAILURES:
             failures.append(result)
 
-    def stop(signum: int, _frame: Any) -> None:
-        signalled.append(signal.Signals(signum).name)
-        click.echo("\nbasecrm-like import: stopping after the rows in flight "
-                   "(Ctrl-C again to abort at once)", err=True)
-        importer.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    in_main = threading.current_thread() is threading.main_thread()
-    saved = [(s, signal.signal(s, stop)) for s in (signal.SIGINT, signal.SIGTERM)] if in_main else []
-    try:
-        summary = bulk.run_with_report(importer, with_notes(rows), on_result, params["report"])
-    except InputError as exc:
-        progress.close()
-        return cannot_run(f"{exc}\nRows finished so far are journaled; fix the problem and "
-                          f"resume with:\n  {_resume_command(params)}")
-    except KeyboardInterrupt:
-        progress.close()
-        click.echo("basecrm-like import: aborted; the rows in flight may be missing from the "
-                   f"journal. To resume:\n  {_resume_command(params)}", err=True)
-        return IMPORT_EXIT_INTERRUPTED
-    finally:
-        for signum, handler in saved:
-            signal.signal(signum, handler)
+    with stop_on_signals("import", "the rows in flight", importer.stop) as signalled:
+        try:
+            summary = bulk.run_with_report(importer, with_notes(rows), on_result, params["report"])
+        except InputError as exc:
+            progress.close()
+            return cannot_run(f"{exc}\nRows finished so far are journaled; fix the problem and "
+                              f"resume with:\n  {_resume_command(params)}")
+        except KeyboardInterrupt:
+            progress.close()
+            click.echo("basecrm-like import: aborted; the rows in flight may be missing from the "
+                       f"journal. To resume:\n  {_resume_command(params)}", err=True)
+            return IMPORT_EXIT_INTERRUPTED
     progress.close()
 
     for result in failures:
@@ -566,9 +576,7 @@ def _import_main(**params: Any) -> int:
               help="Output file. Default: standard output.")
 @click.option("--rate", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Requests per second; 0 = unlimited.")
-@click.option("--token", metavar="T", help="Access token. Default: $BASECRM_ACCESS_TOKEN.")
-@click.option("--base-url", metavar="URL",
-              help="API address. Default: $BASECRM_BASE_URL, then https://api.getbase.com.")
+@account_options
 def export_command(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
                    token: str | None, base_url: str | None) -> None:
     """Write every RESOURCE record as CSV or JSON Lines, streaming page by page.
@@ -618,19 +626,17 @@ def _custom_field_names(client: Any, res: Any) -> list[str]:
 def _export_main(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
                  token: str | None, base_url: str | None) -> int:
     import csv
+    import functools
     import itertools
 
     import requests
 
     from . import resources
-    from .client import Client
     from .errors import BaseError, ConfigurationError
     from .http_client import encode_json
     from .records import export_columns, flatten_record
 
-    def cannot_run(message: str) -> int:
-        click.echo(f"basecrm-like export: {message}", err=True)
-        return IMPORT_EXIT_CANNOT_RUN
+    cannot_run = functools.partial(fail_to_run, "export")
 
     try:
         res = resources.get(resource)
@@ -638,14 +644,9 @@ def _export_main(resource: str, fmt: str, filters: tuple[str, ...], output: str,
         return cannot_run(str(exc.args[0]))
     if "list" not in res.actions or res.parent_params:
         return cannot_run(f"{res.name} cannot be exported: it has no top-level list endpoint")
-    options: dict[str, Any] = {}
-    if token:
-        options["access_token"] = token
-    if base_url:
-        options["base_url"] = base_url
     try:
         params = _export_filters(res, filters)
-        client = Client(**options)
+        client = make_client(token, base_url)
     except (ValueError, ConfigurationError) as exc:
         return cannot_run(str(exc))
     client.bulk.limiter.set_rate(rate)
