@@ -16,7 +16,6 @@ import json
 import socket
 import ssl
 import subprocess
-import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -87,17 +86,6 @@ def serve() -> None:
         scheme = "https"
     print(f"listening on {scheme}://127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()
-
-
-def start(*extra: str) -> tuple[subprocess.Popen, str]:
-    """Start the server process; return it and its base URL."""
-    proc = subprocess.Popen([sys.executable, __file__, *extra], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError(f"fixture server did not start: {line!r}")
-    return proc, line.removeprefix("listening on ")
 
 
 def self_signed_cert(directory: Path) -> tuple[str, str]:

@@ -33,6 +33,7 @@ import requests
 
 import basecrm_like
 from basecrm_like.mock import DEV_TOKEN
+from basecrm_like.mock.process import mock_command, running
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,20 +41,8 @@ HERE = Path(__file__).resolve().parent
 @contextmanager
 def mock(*options: str) -> Iterator[str]:
     """A mock server in its own process (its CPU work stays off our GIL)."""
-    proc = subprocess.Popen([sys.executable, "-m", "basecrm_like.mock", "--port", "0",
-                             "--seed", "0", *options], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"mock server did not start: {line!r}")
-        yield line.removeprefix("listening on ")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running(mock_command("--seed", "0", *options)) as server:
+        yield server.url
 
 
 def people(n: int, tag: str) -> Iterator[dict[str, str]]:

@@ -20,6 +20,7 @@ import requests
 import urllib3
 
 import basecrm_like
+from basecrm_like.mock.process import running
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _fixture_server  # noqa: E402
@@ -70,21 +71,15 @@ def main() -> None:
     names = list(clients_for("http://127.0.0.1:1", False))
     ours, plain, official = names
 
-    proc, url = _fixture_server.start()
-    try:
-        http = timed_rounds(clients_for(url, False), n)
-    finally:
-        proc.kill()
+    with running([sys.executable, _fixture_server.__file__]) as server:
+        http = timed_rounds(clients_for(server.url, False), n)
     report("plain HTTP on loopback", http, n)
 
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = _fixture_server.self_signed_cert(Path(tmp))
-        proc, url = _fixture_server.start("--tls", cert, key)
-        try:
+        with running([sys.executable, _fixture_server.__file__, "--tls", cert, key]) as server:
             tls_n = max(200, n // 4)
-            tls = timed_rounds(clients_for(url, False), tls_n)
-        finally:
-            proc.kill()
+            tls = timed_rounds(clients_for(server.url, False), tls_n)
     report("HTTPS on loopback, self-signed certificate", tls, tls_n)
 
     print("\nratios (lower is faster for the first name)")

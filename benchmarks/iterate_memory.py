@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import basecrm_like
+from basecrm_like.mock.process import running
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _fixture_server  # noqa: E402
@@ -37,9 +38,8 @@ def peak_growth(work: Callable[[], int]) -> tuple[int, float, float]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    proc, url = _fixture_server.start("--contacts", str(n))
-    try:
-        client = basecrm_like.Client(access_token="m" * 64, base_url=url)
+    with running([sys.executable, _fixture_server.__file__, "--contacts", str(n)]) as server:
+        client = basecrm_like.Client(access_token="m" * 64, base_url=server.url)
         client.contacts.list(per_page=1)  # warm up the connection pool and imports
 
         def walk() -> int:
@@ -51,8 +51,6 @@ def main() -> None:
 
         walked, walk_mb, walk_s = peak_growth(walk)
         held, hold_mb, hold_s = peak_growth(hold)
-    finally:
-        proc.kill()
     assert walked == held == n, (walked, held, n)
     print(f"{n} contacts in pages of 100")
     print(f"  iterate()  peak growth {walk_mb:7.1f} MB  ({walk_s:.1f} s)  target < 30 MB")

@@ -11,7 +11,6 @@ second and the ratios; the target is reads >= 50 % of hello-world.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -19,6 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import requests
+
+from basecrm_like.mock.process import running
 
 CLIENT_THREADS = 4
 SERVER_THREADS = 8
@@ -45,19 +46,8 @@ server.run()
 
 @contextmanager
 def server(args: list[str]) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"server did not start: {line!r}")
-        yield line.removeprefix("listening on ")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running([sys.executable, *args]) as started:
+        yield started.url
 
 
 def throughput(make_call: Callable[[requests.Session, int], int], seconds: float) -> float:

@@ -19,9 +19,7 @@ fsync cost; the databases live in a temporary directory under the current one.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,24 +29,10 @@ from typing import Any
 
 import basecrm_like
 from basecrm_like.mock import DEV_TOKEN
+from basecrm_like.mock.process import mock_command, running
 from basecrm_like.sync import SqliteMirror, Sync
 
 TARGET = 3.0
-
-
-def start_mock(seed: int) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BASECRM_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "basecrm_like.mock", "--host", "127.0.0.1", "--port", "0",
-         "--seed", str(seed)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise SystemExit(f"the mock server did not start: {line}"
-                         f"{proc.stderr.read() if proc.stderr else ''}")
-    return proc, line.split()[-1]
 
 
 def ours(client: basecrm_like.Client, path: Path) -> tuple[int, float]:
@@ -81,16 +65,13 @@ def baseline(client: basecrm_like.Client, path: Path) -> tuple[int, float]:
 
 def main() -> None:
     wanted = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    proc, url = start_mock(max(1, wanted // 3))  # N contacts, N leads and N deals
-    try:
-        client = basecrm_like.Client(access_token=DEV_TOKEN, base_url=url, timeout=60)
+    # N contacts, N leads and N deals
+    with running(mock_command("--seed", str(max(1, wanted // 3)))) as server:
+        client = basecrm_like.Client(access_token=DEV_TOKEN, base_url=server.url, timeout=60)
         with tempfile.TemporaryDirectory(prefix="sync-bench-", dir=Path.cwd()) as tmp:
             # ours first: it pays for the server's cold start
             n_ours, t_ours = ours(client, Path(tmp) / "ours.sqlite")
             n_base, t_base = baseline(client, Path(tmp) / "baseline.sqlite")
-    finally:
-        proc.terminate()
-        proc.wait(10)
     if n_ours != n_base:
         raise SystemExit(f"the runs saw different items: {n_ours} vs {n_base}")
     rate_ours, rate_base = n_ours / t_ours, n_base / t_base

@@ -14,38 +14,18 @@ import requests
 
 mock = pytest.importorskip("basecrm_like.mock")
 
+from basecrm_like.mock.process import mock_command, running  # noqa: E402
 from basecrm_like.oauth import OAuth2, OAuthError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guides" / "oauth.rst"
 
 
-def start_mock(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "basecrm_like.mock", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)", line)
-    if match is None:
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise AssertionError(f"no ready line: {line!r} {err!r}")
-    return proc, match.group(1)
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.communicate(timeout=15)
-    except subprocess.TimeoutExpired:  # pragma: no cover - only if shutdown hangs
-        proc.kill()
-        proc.communicate(timeout=5)
-
-
 def test_cli_registers_clients_and_token_lifetime() -> None:
-    proc, url = start_mock("--oauth-client", "app:s3:cret", "--oauth-client", "other:pw",
+    command = mock_command("--oauth-client", "app:s3:cret", "--oauth-client", "other:pw",
                            "--token-ttl", "5")
-    try:
+    with running(command) as server:
+        url = server.url
         token = OAuth2("app", "s3:cret", base_url=url).password("admin@mock.example",
                                                                  "basecrm-like-dev-password")
         assert token.expires_in == 5
@@ -59,8 +39,6 @@ def test_cli_registers_clients_and_token_lifetime() -> None:
         assert info.value.error == "invalid_client"
         status = requests.get(f"{url}/_mock/oauth", timeout=10).json()
         assert status["clients"] == ["app", "other"] and status["token_ttl"] == 5
-    finally:
-        stop(proc)
 
 
 def test_cli_rejects_a_bad_client_spec() -> None:

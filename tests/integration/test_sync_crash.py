@@ -5,7 +5,6 @@ sync exactly as a real server would.
 """
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 
 import basecrm_like
 from basecrm_like.mock import DEV_TOKEN
+from basecrm_like.mock.process import child_environment, mock_command, running
 
 from .test_sync_mirror import assert_mirror_equals_server
 
@@ -27,32 +27,13 @@ SYNC_CMD = [sys.executable, "-c", "from basecrm_like.cli import main; main()", "
 pytestmark = pytest.mark.slow
 
 
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BASECRM_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 @pytest.fixture(scope="module")
 def mock_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A seeded mock in a subprocess; yields its URL. 10 ms per request keeps pages apart."""
     db = tmp_path_factory.mktemp("server") / "server.sqlite"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "basecrm_like.mock", "--port", "0", "--db", str(db),
-         "--seed", str(SEED), "--faults", "latency=0.01"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("listening on "), line + (proc.stderr.read() if proc.stderr else "")
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    command = mock_command("--db", str(db), "--seed", str(SEED), "--faults", "latency=0.01")
+    with running(command, env=child_environment()) as server:
+        yield server.url
 
 
 def stored(db: Path) -> int:
@@ -72,7 +53,7 @@ def stored(db: Path) -> int:
 def start_sync(url: str, db: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([*SYNC_CMD, "--db", str(db), "--base-url", url, "--token", DEV_TOKEN],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env())
+                            env=child_environment())
 
 
 def wait_for_rows(proc: subprocess.Popen[str], db: Path, rows: int, limit: float = 30) -> int:
@@ -87,7 +68,7 @@ def wait_for_rows(proc: subprocess.Popen[str], db: Path, rows: int, limit: float
 
 def finish(url: str, db: Path) -> tuple[int, str]:
     done = subprocess.run([*SYNC_CMD, "--db", str(db), "--base-url", url, "--token", DEV_TOKEN],
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+                          capture_output=True, text=True, env=child_environment(), timeout=60)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -154,6 +135,6 @@ def test_ctrl_c_stops_after_a_committed_page(mock_process: str, client: basecrm_
 def test_unreachable_server_exits_2(tmp_path: Path) -> None:
     done = subprocess.run([*SYNC_CMD, "--db", str(tmp_path / "x.sqlite"), "--base-url",
                            "http://127.0.0.1:9", "--token", DEV_TOKEN],
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+                          capture_output=True, text=True, env=child_environment(), timeout=60)
     assert done.returncode == 2
     assert "cannot reach" in done.stderr and "Traceback" not in done.stderr
