@@ -136,10 +136,15 @@ def unwrap_envelope(body: Any) -> Any:
     """A collection becomes a list of Munch, a single resource one Munch."""
     if isinstance(body, dict):
         if "items" in body and isinstance(body["items"], list):
-            return [munchify(item.get("data", item)) for item in body["items"]]
+            return [_munch(item.get("data", item)) for item in body["items"]]
         if "data" in body:
-            return munchify(body["data"])
-    return munchify(body)
+            return _munch(body["data"])
+    return _munch(body)
+
+
+def _munch(value: Any) -> Any:
+    # answers are parsed straight into Munch; munchify only what came from elsewhere
+    return value if isinstance(value, Munch) else munchify(value)
 
 
 class HttpClient:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 FIELD_TYPES = frozenset({
@@ -93,24 +94,24 @@ class Resource:
         self._by_name.update({f.name: f for f in self.fields})
 
     # -- derived names ----------------------------------------------------------
-    @property
+    @cached_property
     def model_name(self) -> str:
         """``deal_unqualified_reason`` -> ``DealUnqualifiedReason``."""
         return "".join(part.capitalize() for part in self.type.split("_"))
 
-    @property
+    @cached_property
     def service_name(self) -> str:
         """``deal_unqualified_reasons`` -> ``DealUnqualifiedReasonsService``."""
         return "".join(part.capitalize() for part in self.name.split("_")) + "Service"
 
-    @property
+    @cached_property
     def parent_params(self) -> tuple[str, ...]:
         """Placeholders of a nested path, e.g. ``("deal_id",)``."""
         return tuple(
             part[1:-1] for part in self.path.split("/") if part.startswith("{") and part.endswith("}")
         )
 
-    @property
+    @cached_property
     def member_path(self) -> str:
         return f"{self.path}/{{{self.id_field}}}"
 
@@ -118,31 +119,31 @@ class Resource:
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
+    @cached_property
     def writable(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.writable_on_create)
 
-    @property
+    @cached_property
     def updatable(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.writable_on_update)
 
-    @property
+    @cached_property
     def read_only(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.access == "r")
 
-    @property
+    @cached_property
     def decimal_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.type == "decimal" or f.decimal_keys)
 
-    @property
+    @cached_property
     def has_custom_fields(self) -> bool:
         return "custom_fields" in self._by_name
 
-    @property
+    @cached_property
     def foreign_keys(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.ref)
 
