@@ -117,7 +117,7 @@ def peak_engine(rows: int) -> float:
     return int(out.split()[-1]) / 1024
 
 
-def peak_cli_dry_run(rows: int, directory: Path) -> float:
+def write_csv(rows: int, directory: Path) -> Path:
     source = directory / f"rows-{rows}.csv"
     with source.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -126,12 +126,16 @@ def peak_cli_dry_run(rows: int, directory: Path) -> float:
         for i in range(rows):
             writer.writerow([f"First{i}", f"Last{i}", f"p{i}@example.org", "a;b", "Lisbon",
                              f"ext-{i}"])
+    return source
+
+
+def peak_cli(source: Path, directory: Path, *options: str) -> float:
+    """Peak RSS (MB) of a ``basecrm-like import`` process over ``source``."""
     code = ("import resource, sys\nfrom basecrm_like.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    assert exc.code == 0\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code, "import", "contacts", str(source),
-                          "--dry-run", "--key", "email", "--no-progress",
-                          "--report", str(directory / "report.csv")],
+                          "--no-progress", "--report", str(directory / "report.csv"), *options],
                          capture_output=True, text=True, check=True).stdout
     return int(out.split()[-1]) / 1024
 
@@ -141,9 +145,19 @@ def memory(stream_rows: int) -> None:
     print(f"memory, engine (stub service, lazily generated rows): peak RSS {small:.1f} MB at "
           f"10,000 rows, {big:.1f} MB at {stream_rows:,} rows")
     with tempfile.TemporaryDirectory() as tmp:
-        small, big = peak_cli_dry_run(10_000, Path(tmp)), peak_cli_dry_run(stream_rows, Path(tmp))
-    print(f"memory, CLI --dry-run on a CSV file with --report: peak RSS {small:.1f} MB at "
-          f"10,000 rows, {big:.1f} MB at {stream_rows:,} rows (target: flat, under 100 MB)")
+        directory = Path(tmp)
+        files = {n: write_csv(n, directory) for n in (10_000, stream_rows)}
+        dry = {n: peak_cli(f, directory, "--dry-run", "--key", "email") for n, f in files.items()}
+        print(f"memory, CLI --dry-run on a CSV file with --report: peak RSS {dry[10_000]:.1f} MB "
+              f"at 10,000 rows, {dry[stream_rows]:.1f} MB at {stream_rows:,} rows")
+        sent = {}
+        for n, source in files.items():
+            with mock() as url:
+                sent[n] = peak_cli(source, directory, "--rate", "0", "--token", DEV_TOKEN,
+                                   "--base-url", url)
+        print(f"memory, CLI import into the mock (no key, unthrottled): peak RSS "
+              f"{sent[10_000]:.1f} MB at 10,000 rows, {sent[stream_rows]:.1f} MB at "
+              f"{stream_rows:,} rows (target: flat, under 100 MB)")
 
 
 def main() -> int:
