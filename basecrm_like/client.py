@@ -57,6 +57,11 @@ class Client:
         self.config = Configuration(**options)
         self.config.validate()
         self.http_client = HttpClient(self.config)
+        if self.config.oauth is not None:
+            from .oauth import TokenManager
+
+            self.http_client.token_manager = TokenManager(
+                self.config.oauth, self.config.token_store, self.config.user)
         #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
         self.cache = ReferenceCache(ttl=options.get("cache_ttl", DEFAULT_TTL))
         self._services: dict[str, services.Service] = {

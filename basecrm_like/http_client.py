@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from munch import Munch, munchify
@@ -147,6 +147,16 @@ def _munch(value: Any) -> Any:
     return value if isinstance(value, Munch) else munchify(value)
 
 
+class TokenSource(Protocol):
+    """What the HTTP layer needs from a token provider such as OAuth2's TokenManager."""
+
+    def access_token(self) -> str: ...
+
+    def renew(self, rejected: str) -> bool: ...
+
+    def secrets(self) -> list[str]: ...
+
+
 class HttpClient:
     """Sends requests to ``{base_url}/v2{url}`` and returns ``(status, headers, body)``.
 
@@ -174,12 +184,8 @@ class HttpClient:
         self.throttle: Callable[[], None] | None = None
         #: called with (status, headers) after every answer, e.g. to slow down on 429
         self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
-        #: keeps the OAuth2 access token fresh when the oauth option is set
-        self.token_manager: Any = None
-        if config.oauth is not None:
-            from .oauth import TokenManager
-
-            self.token_manager = TokenManager(config.oauth, config.token_store, config.user)
+        #: supplies the bearer token instead of ``config.access_token`` (OAuth2 sets it)
+        self.token_manager: TokenSource | None = None
         if config.verbose:
             enable_verbose_logging()
 
