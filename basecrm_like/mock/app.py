@@ -164,9 +164,7 @@ class MockApp:
                 500, (ErrorItem("server_error", "Internal Server Error",
                                 "The mock server failed unexpectedly; nothing was written. "
                                 f"See its log for request {request_id}."),), request_id)
-        response.headers["X-Request-Id"] = request_id
-        response.headers["Content-Language"] = "en"
-        return response
+        return _stamped(response, request_id)
 
     def _dispatch(self, request: Request, request_id: str) -> Response:
         route, values = self._match(request)
@@ -224,9 +222,14 @@ class MockApp:
             response = self.error_response(fault.status, (ErrorItem(
                 code, "Server error", "Injected by the mock server's fault injection."),),
                 request_id)
-        response.headers["X-Request-Id"] = request_id
-        response.headers["Content-Language"] = "en"
-        return response
+        return _stamped(response, request_id)
+
+
+def _stamped(response: Response, request_id: str) -> Response:
+    """The headers the API sends on every answer, faults included."""
+    response.headers["X-Request-Id"] = request_id
+    response.headers["Content-Language"] = "en"
+    return response
 
 
 def _check_headers(request: Request) -> None:
