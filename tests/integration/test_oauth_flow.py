@@ -123,14 +123,25 @@ def run_loop(client: basecrm_like.Client, total: int, threads: int,
     return failures
 
 
-def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
+def shared_oauth_client(server: Any) -> tuple[basecrm_like.Client, CountingStore, Any]:
+    """One client for 8 threads, logged in through the password grant; request log cleared."""
     oauth = oauth_for(server)
     store = CountingStore("alice", oauth.password(ADMIN, DEV_PASSWORD))
     client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
                                  base_url=server.url, max_retries=0, pool_size=8)
-    manager = client.http_client.token_manager
-    first = manager.token.access_token
     requests.delete(f"{server.url}/_mock/requests", timeout=10)
+    return client, store, client.http_client.token_manager
+
+
+def self_statuses(server: Any) -> list[int]:
+    """Statuses of the GET /v2/users/self requests the server saw, in order."""
+    items = requests.get(f"{server.url}/_mock/requests", timeout=10).json()["items"]
+    return [e["status"] for e in items if e["path"] == "/v2/users/self"]
+
+
+def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
+    client, store, manager = shared_oauth_client(server)
+    first = manager.token.access_token
 
     def expire_on_the_server() -> None:
         # the token is still valid by the client's clock: only a 401 can tell it
@@ -140,8 +151,7 @@ def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
     assert failures == []
     assert grants(server) == {"password": 1, "refresh_token": 1}
     assert manager.refresh_count == 1 and store.saves == 1
-    statuses = [e["status"] for e in requests.get(f"{server.url}/_mock/requests", timeout=10)
-                .json()["items"] if e["path"] == "/v2/users/self"]
+    statuses = self_statuses(server)
     assert statuses.count(200) == 200
     assert 1 <= statuses.count(401) <= 8  # requests in flight with the old token, one each
     saved = store.load("alice")
@@ -149,12 +159,7 @@ def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
 
 
 def test_client_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
-    oauth = oauth_for(server)
-    store = CountingStore("alice", oauth.password(ADMIN, DEV_PASSWORD))
-    client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
-                                 base_url=server.url, max_retries=0, pool_size=8)
-    manager = client.http_client.token_manager
-    requests.delete(f"{server.url}/_mock/requests", timeout=10)
+    client, store, manager = shared_oauth_client(server)
 
     def token_nears_expiry() -> None:
         # as if 59 minutes and a half had passed: within the 60 s leeway, still valid
@@ -164,8 +169,7 @@ def test_client_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
     assert failures == []
     assert grants(server) == {"password": 1, "refresh_token": 1}
     assert store.saves == 1
-    statuses = [e["status"] for e in requests.get(f"{server.url}/_mock/requests", timeout=10)
-                .json()["items"] if e["path"] == "/v2/users/self"]
+    statuses = self_statuses(server)
     assert statuses == [200] * 200  # refreshed before sending: nobody saw a 401
 
 
