@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import random
 import threading
 import time
 from collections import Counter, deque
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from munch import Munch
 
 from . import errors, resources
+from .http_client import backoff_delay
 from .journal import Journal, JournalEntry, JournalError
 from .ratelimit import DEFAULT_RATE, TokenBucket, limiter_for
 from .records import (
@@ -490,8 +490,7 @@ class Importer:
         raise _final(error, attempts=self.max_attempts)
 
     def _delay(self, attempt: int) -> float:
-        ceiling = min(8.0, self.backoff * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff_delay(self.backoff, attempt, 8.0)
 
     def _key_lock(self, value: Any) -> _KeyLock:
         return _KeyLock(self, str(value).strip().lower())

@@ -51,14 +51,20 @@ class ApiRetry(Retry):
         # urllib3 retries the first failure at once; a server that just said
         # "too busy" deserves a pause from the first retry on.
         attempts = sum(1 for h in self.history if h.redirect_location is None)
-        if attempts == 0 or self.backoff_factor == 0:
+        if attempts == 0:
             return 0.0
-        ceiling = min(self.backoff_max, self.backoff_factor * (2 ** (attempts - 1)))
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff_delay(self.backoff_factor, attempts, self.backoff_max)
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, MAX_RETRY_AFTER)
+
+
+def backoff_delay(factor: float, attempt: int, ceiling: float) -> float:
+    """Exponential backoff with jitter: between half and all of ``factor * 2**(attempt-1)``,
+    capped at ``ceiling``, so clients retrying together spread out."""
+    top = min(ceiling, factor * (2 ** (attempt - 1)))
+    return random.uniform(top / 2, top)
 
 
 def build_retry(max_retries: int, backoff_factor: float) -> ApiRetry:
