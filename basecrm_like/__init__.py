@@ -12,6 +12,7 @@ from .client import Client
 from .coercion import Coercion
 from .configuration import Configuration
 from .errors import (
+    Error,
     BaseError,
     ConfigurationError,
     ConnectionError,
@@ -60,7 +61,7 @@ from .sync import Sync, SyncService
 from .version import VERSION
 
 __all__ = [
-    "VERSION", "Client", "Coercion", "Configuration", "HttpClient", "Service", "Sync", "SyncService",
+    "VERSION", "Error", "Client", "Coercion", "Configuration", "HttpClient", "Service", "Sync", "SyncService",
     "BaseError", "ConfigurationError", "ConnectionError", "RateLimitError", "RequestError",
     "ResourceError", "ServerError", "TimeoutError", "UnknownAttributeError",
     "AccountsService", "AssociatedContactsService", "CallOutcomesService", "CallsService",

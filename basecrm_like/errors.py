@@ -13,6 +13,7 @@ import requests
 from munch import Munch, munchify
 
 __all__ = [
+    "Error",
     "BaseError",
     "ConfigurationError",
     "ConnectionError",
@@ -38,11 +39,15 @@ _HINTS = {
 }
 
 
-class ConfigurationError(Exception):
+class Error(Exception):
+    """The root of every exception this package raises, so one ``except`` catches them all."""
+
+
+class ConfigurationError(Error):
     """Raised before any request when an option is missing or invalid."""
 
 
-class UnknownAttributeError(ValueError):
+class UnknownAttributeError(Error, ValueError):
     """Raised before any request when an attribute is not in the catalog.
 
     A ``ValueError`` so that code catching bad input generically still works.
@@ -60,7 +65,7 @@ class UnknownAttributeError(ValueError):
         super().__init__(message)
 
 
-class BaseError(Exception):
+class BaseError(Error):
     """An error answer from the API.
 
     ``errors`` is a list of Munch with ``code``, ``message``, ``details``,
@@ -147,14 +152,14 @@ class ServerError(BaseError):
     """A 5xx answer. Retried automatically for idempotent requests."""
 
 
-class ConnectionError(requests.exceptions.ConnectionError):  # noqa: A001
+class ConnectionError(Error, requests.exceptions.ConnectionError):  # noqa: A001
     """The server could not be reached, or closed the connection with no answer.
 
     Also a ``requests.exceptions.ConnectionError``, so existing handlers keep working.
     """
 
 
-class TimeoutError(requests.exceptions.Timeout):  # noqa: A001
+class TimeoutError(Error, requests.exceptions.Timeout):  # noqa: A001
     """The server did not answer within the configured timeout.
 
     Also a ``requests.exceptions.Timeout``.

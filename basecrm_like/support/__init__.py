@@ -1,0 +1,1 @@
+"""Small helpers with no knowledge of the API: files, names, key paths, decimals."""
