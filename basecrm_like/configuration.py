@@ -4,13 +4,17 @@ from __future__ import annotations
 import os
 import platform
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 import requests
 
 from .errors import ConfigurationError
+from .support.suggest import suggestion
 from .version import VERSION
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 PRODUCTION_URL = "https://api.getbase.com"
 TOKEN_ENV = "BASECRM_ACCESS_TOKEN"
@@ -19,11 +23,33 @@ PERSONAL_TOKEN_LENGTH = 64
 
 Timeout = float | tuple[float, float]
 
-_KNOWN_OPTIONS = {
-    "access_token", "base_url", "user_agent", "timeout", "verbose", "verify_ssl",
-    "max_retries", "backoff_factor", "session", "strict", "pool_size",
-    "oauth", "token_store", "user", "cache_ttl",
-}
+#: seconds a reference record stays fresh in the client's cache
+DEFAULT_CACHE_TTL = 300.0
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of :class:`Configuration` and :class:`~basecrm_like.Client`,
+    declared once so that a type checker flags a misspelt one."""
+
+    access_token: str | None
+    base_url: str | None
+    user_agent: str | None
+    timeout: Timeout
+    verbose: bool
+    verify_ssl: bool | str
+    max_retries: int
+    backoff_factor: float
+    session: requests.Session | None
+    strict: bool
+    pool_size: int
+    oauth: Any
+    token_store: Any
+    user: str | None
+    cache_ttl: float
+    rate_limit: float | None
+
+
+_KNOWN_OPTIONS = frozenset(ClientOptions.__annotations__)
 
 
 def default_user_agent() -> str:
@@ -54,14 +80,19 @@ class Configuration:
     - ``token_store``: where the OAuth2 token is loaded from and refreshed tokens are
       saved (a :class:`basecrm_like.oauth.TokenStore`).
     - ``user``: whose token to use in the store (default ``"default"``).
+    - ``cache_ttl``: seconds reference data read by models stays cached (default 300;
+      0 turns the cache off).
+    - ``rate_limit``: requests per second for every call of the client (default None:
+      no limit on our side; the server still answers 429 beyond its own).
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
         unknown = set(options) - _KNOWN_OPTIONS
         if unknown:
             name = sorted(unknown)[0]
             raise ConfigurationError(
-                f"unknown option {name!r}; the options are: {', '.join(sorted(_KNOWN_OPTIONS))}"
+                f"unknown option {name!r}{suggestion(name, _KNOWN_OPTIONS)}; the options are: "
+                f"{', '.join(sorted(_KNOWN_OPTIONS))}"
             )
         token = options.get("access_token")
         self.access_token: str | None = token if token is not None else os.environ.get(TOKEN_ENV)
@@ -79,6 +110,8 @@ class Configuration:
         self.oauth: Any = options.get("oauth")
         self.token_store: Any = options.get("token_store")
         self.user: str | None = options.get("user")
+        self.cache_ttl: float = options.get("cache_ttl", DEFAULT_CACHE_TTL)
+        self.rate_limit: float | None = options.get("rate_limit")
 
     def __repr__(self) -> str:
         token = "set" if self.access_token else "missing"
@@ -108,6 +141,12 @@ class Configuration:
             raise ConfigurationError(f"pool_size must be a whole number >= 1, got {self.pool_size!r}")
         if self.session is not None and not isinstance(self.session, requests.Session):
             raise ConfigurationError("session must be a requests.Session instance")
+        if self.rate_limit is not None and (
+                isinstance(self.rate_limit, bool) or not isinstance(self.rate_limit, (int, float))
+                or self.rate_limit < 0):
+            raise ConfigurationError(
+                f"rate_limit must be a number of requests per second >= 0 (None or 0: no limit), "
+                f"got {self.rate_limit!r}")
         if not isinstance(self.user_agent, str) or not self.user_agent.strip():
             raise ConfigurationError("user_agent must be a non-empty string; the API rejects "
                                      "requests without a User-Agent")

@@ -10,9 +10,12 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 from munch import Munch, munchify
@@ -56,8 +59,35 @@ class ApiRetry(Retry):
         return backoff_delay(self.backoff_factor, attempts, self.backoff_max)
 
     def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, MAX_RETRY_AFTER)
+        return parse_retry_after(response.headers)
+
+    def increment(self, *args: Any, **kwargs: Any) -> ApiRetry:
+        retry = super().increment(*args, **kwargs)
+        # Not exhausted, so another attempt follows. Attempts urllib3 makes
+        # never reach HttpClient.send: the limiter hears of the answer here and
+        # books the next attempt (the last answer is observed by send).
+        limiter = _attempt_limiter.get()
+        if limiter is not None:
+            response = kwargs.get("response")
+            if response is not None:
+                limiter.observe(response.status, response.headers)
+            limiter.acquire()
+        return retry
+
+
+class Limiter(Protocol):
+    """What the HTTP layer needs from a rate limiter such as :class:`~basecrm_like.ratelimit.TokenBucket`."""
+
+    def acquire(self) -> float: ...
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None: ...
+
+
+#: The limiter of the request being sent on this thread. urllib3 retries inside
+#: one shared adapter, so a retried attempt can only find the limiter of the
+#: HttpClient that sent it through the context of the call.
+_attempt_limiter: ContextVar[Limiter | None] = ContextVar("basecrm_like_attempt_limiter",
+                                                            default=None)
 
 
 def backoff_delay(factor: float, attempt: int, ceiling: float) -> float:
@@ -172,28 +202,51 @@ class HttpClient:
 
     API_VERSION = "/v2"
 
-    def __init__(self, config: Configuration) -> None:
+    def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
+                 token_source: TokenSource | None = None,
+                 session: requests.Session | None = None) -> None:
+        """``limiter`` is asked before every attempt and told every answer;
+        ``token_source`` supplies the bearer token instead of ``config.access_token``
+        (OAuth2); ``session`` shares another HttpClient's pooled session."""
         self.config = config
-        self.session = config.session or requests.Session()
-        adapter = HTTPAdapter(
-            max_retries=build_retry(config.max_retries, config.backoff_factor),
-            pool_connections=config.pool_size,
-            pool_maxsize=config.pool_size,
-        )
-        if config.session is None:
-            self.session.mount("https://", adapter)
-            self.session.mount("http://", adapter)
-        else:
+        own_session = session is None and config.session is None
+        self.session = session or config.session or requests.Session()
+        self._limiter = limiter
+        self._token_source = token_source
+        if not isinstance(getattr(self.session.get_adapter(config.base_url), "max_retries", None),
+                          ApiRetry):
+            adapter = HTTPAdapter(
+                max_retries=build_retry(config.max_retries, config.backoff_factor),
+                pool_connections=config.pool_size,
+                pool_maxsize=config.pool_size,
+            )
             # Your own session keeps its adapters elsewhere; ours serves the API host.
-            self.session.mount(config.base_url, adapter)
-        #: called before every request; the bulk engine's rate limiter hooks in here
-        self.throttle: Callable[[], None] | None = None
-        #: called with (status, headers) after every answer, e.g. to slow down on 429
-        self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
-        #: supplies the bearer token instead of ``config.access_token`` (OAuth2 sets it)
-        self.token_manager: TokenSource | None = None
+            for prefix in ("https://", "http://") if own_session else (config.base_url,):
+                self.session.mount(prefix, adapter)
         if config.verbose:
             enable_verbose_logging()
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The rate limiter every request of this HttpClient goes through, if any."""
+        return self._limiter
+
+    @property
+    def token_source(self) -> TokenSource | None:
+        """Where bearer tokens come from when not ``config.access_token`` (OAuth2)."""
+        return self._token_source
+
+    #: the name the OAuth2 code and its tests know the token source by
+    token_manager = token_source
+
+    def with_limiter(self, limiter: Limiter | None) -> HttpClient:
+        """A new HttpClient over the same session, pool and token source, with ``limiter``.
+
+        This one is left as it is, so work that needs its own pace never
+        slows down the client it was handed.
+        """
+        return HttpClient(self.config, limiter=limiter, token_source=self._token_source,
+                          session=self.session)
 
     # -- the official surface -------------------------------------------------
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any, Any]:
@@ -233,10 +286,10 @@ class HttpClient:
             all_headers.update(headers)
         query = encode_params(params)
         resp = self.send(method, full_url, query, data, all_headers)
-        if resp.status_code == 401 and self.token_manager is not None \
+        if resp.status_code == 401 and self._token_source is not None \
                 and not (headers and "Authorization" in headers):
             # an expired OAuth2 token: refresh once, then repeat the request once
-            if self.token_manager.renew(all_headers["Authorization"].partition(" ")[2]):
+            if self._token_source.renew(all_headers["Authorization"].partition(" ")[2]):
                 all_headers["Authorization"] = self.authorization()
                 resp = self.send(method, full_url, query, data, all_headers)
         return self.handle_response(resp, raw)
@@ -248,24 +301,49 @@ class HttpClient:
         return f"{self.config.base_url}{self.API_VERSION}{url}"
 
     def authorization(self) -> str:
-        if self.token_manager is not None:
-            return f"Bearer {self.token_manager.access_token()}"
+        if self._token_source is not None:
+            return f"Bearer {self._token_source.access_token()}"
         return f"Bearer {self.config.access_token}"
 
+    def post_form(self, url: str, form: Mapping[str, str], *,
+                  auth: tuple[str, str] | None = None,
+                  secrets: Iterable[str] = ()) -> tuple[int, Mapping[str, str], Any]:
+        """POST a form to an absolute URL (OAuth2's token endpoint), with this client's
+        session, retries, timeouts and connection error mapping.
+
+        Unlike :meth:`request` an error status is returned, not raised, so the
+        caller can read the error from the body. ``secrets`` (client secret,
+        codes, refresh tokens) are kept out of the log like the access token.
+        Returns ``(status, headers, body)``, the body parsed from JSON when it is.
+        """
+        headers = {"Accept": "application/json", "User-Agent": self.config.user_agent,
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        data = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in form.items()).encode()
+        resp = self.send("POST", url, [], data, headers, auth=auth, secrets=tuple(secrets))
+        body: Any = resp.content
+        if "json" in resp.headers.get("Content-Type", "") and resp.content:
+            try:
+                body = json.loads(resp.content)
+            except ValueError:
+                body = resp.content
+        return resp.status_code, resp.headers, body
+
     def send(self, method: str, url: str, params: list[tuple[str, str]], data: bytes | None,
-             headers: Mapping[str, str]) -> requests.Response:
+             headers: Mapping[str, str], *, auth: tuple[str, str] | None = None,
+             secrets: tuple[str, ...] = ()) -> requests.Response:
         """One logical request (urllib3 retries inside), mapped to our transport errors."""
-        if self.throttle is not None:
-            self.throttle()
+        if self._limiter is not None:
+            self._limiter.acquire()
         verbose = http_logger.isEnabledFor(logging.DEBUG)
         started = time.perf_counter()
         if verbose:
-            self._log_request(method, url, params, data, headers)
+            self._log_request(method, url, params, data, headers, secrets)
+        context = _attempt_limiter.set(self._limiter)
         try:
             # verify is passed per request: a session-level verify loses to
             # REQUESTS_CA_BUNDLE in requests' environment merging.
             resp = self.session.request(
-                method, url, params=params or None, data=data, headers=headers,
+                method, url, params=params or None, data=data, headers=headers, auth=auth,
                 timeout=self.config.timeout, verify=self.config.verify_ssl,
                 allow_redirects=False,
             )
@@ -275,15 +353,23 @@ class HttpClient:
             if _is_read_timeout(exc):
                 raise self._timeout_error(method, url, exc) from None
             raise errors.ConnectionError(
-                f"{method} {_path_of(url)}: cannot reach {self.config.base_url} "
+                f"{method} {_path_of(url)}: cannot reach {self._host_of(url)} "
                 f"({_root_cause(exc)}); check base_url and the network, then retry",
                 request=exc.request,
             ) from None
+        finally:
+            _attempt_limiter.reset(context)
         if verbose:
-            self._log_response(method, url, resp, time.perf_counter() - started)
-        for observer in self.observers:
-            observer(resp.status_code, resp.headers)
+            self._log_response(method, url, resp, time.perf_counter() - started, secrets)
+        if self._limiter is not None:
+            self._limiter.observe(resp.status_code, resp.headers)
         return resp
+
+    def _host_of(self, url: str) -> str:
+        if url.startswith(self.config.base_url):
+            return self.config.base_url
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
     def _timeout_error(self, method: str, url: str,
                        exc: requests.exceptions.RequestException) -> errors.TimeoutError:
@@ -342,45 +428,48 @@ class HttpClient:
 
     # -- logging --------------------------------------------------------------
     def _log_request(self, method: str, url: str, params: list[tuple[str, str]],
-                     data: bytes | None, headers: Mapping[str, str]) -> None:
+                     data: bytes | None, headers: Mapping[str, str],
+                     secrets: tuple[str, ...] = ()) -> None:
         query = "&".join(f"{k}={v}" for k, v in params)
+        body = data.decode("utf-8", "replace")[:1000] if data else "-"
         http_logger.debug(
             "-> %s %s%s headers=%s body=%s", method, url, f"?{query}" if query else "",
-            redact_headers(headers), self.redact(data.decode("utf-8", "replace")[:1000]) if data else "-",
+            redact_headers(headers), self.redact(body, secrets),
         )
 
-    def _log_response(self, method: str, url: str, resp: requests.Response, elapsed: float) -> None:
+    def _log_response(self, method: str, url: str, resp: requests.Response, elapsed: float,
+                      secrets: tuple[str, ...] = ()) -> None:
         http_logger.debug(
             "<- %s %s %s in %.1f ms request_id=%s body=%s", resp.status_code, method, _path_of(url),
             elapsed * 1000, resp.headers.get("X-Request-Id", "-"),
-            self.redact(resp.text[:1000]) if resp.content else "-",
+            self.redact(resp.text[:1000], secrets) if resp.content else "-",
         )
 
-    def redact(self, text: str) -> str:
-        return redact_secrets(text, self.secrets())
+    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
+        return redact_secrets(text, [*self.secrets(), *extra])
 
     def secrets(self) -> Iterable[str]:
         """Values that must never be logged; OAuth adds its tokens here."""
         values = [self.config.access_token] if self.config.access_token else []
-        if self.token_manager is not None:
-            values.extend(self.token_manager.secrets())
+        if self._token_source is not None:
+            values.extend(self._token_source.secrets())
         return values
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds the server asks us to wait: ``Retry-After`` as seconds or an HTTP date,
+    at most :data:`MAX_RETRY_AFTER`; None when absent or unreadable."""
+    value = headers.get("Retry-After") if headers else None
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
         try:
-            when = parsedate_to_datetime(value)
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):
             return None
-        return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -388,9 +477,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def redact_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret, as written or form-encoded, replaced by ``<redacted>``."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "<redacted>")
+            text = text.replace(secret, "<redacted>").replace(quote_plus(secret), "<redacted>")
     return text
 
 
@@ -416,8 +506,6 @@ def _is_read_timeout(exc: BaseException) -> bool:
 
 
 def _path_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path
 
 

@@ -5,9 +5,9 @@ Staying under the limit on our side is cheaper than being refused: a refused
 request still costs a round trip and a pause.
 
 Why a hand-written token bucket rather than a library: the mechanism is about
-forty lines, it has to plug into :attr:`HttpClient.throttle` (a plain callable)
-and :attr:`HttpClient.observers`, and it must slow down on 429 answers and
-recover afterwards. The limiter packages on PyPI either work per process or
+forty lines, the HTTP layer asks it before each attempt (:meth:`acquire`) and
+tells it each answer (:meth:`observe`), and it must slow down on 429 answers
+and recover afterwards. The limiter packages on PyPI either work per process or
 per decorated function, use asyncio, or bring a storage backend (Redis,
 SQLite) we have no use for; none adapts its rate to the server's answers.
 """
@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["TokenBucket", "limiter_for", "DEFAULT_RATE"]
+from .http_client import parse_retry_after
+
+__all__ = ["TokenBucket", "DEFAULT_RATE"]
 
 #: requests per second, the documented per-token limit of the API
 DEFAULT_RATE = 10.0
@@ -31,9 +32,6 @@ FLOOR = 0.1
 RECOVERY = 0.02
 #: pause after a 429 without Retry-After (seconds)
 DEFAULT_PAUSE = 1.0
-
-_install_lock = threading.Lock()
-_BUCKETS: weakref.WeakKeyDictionary[Any, TokenBucket] = weakref.WeakKeyDictionary()
 
 
 class TokenBucket:
@@ -47,7 +45,7 @@ class TokenBucket:
 
     Thread-safe: the lock is held only to book a slot, never while sleeping.
 
-    Adaptive: :meth:`observe` is an :attr:`HttpClient.observers` callable. A
+    Adaptive: the HTTP layer calls :meth:`observe` with every answer. A
     429 answer lowers the current rate (multiplicative decrease) and holds
     every thread back for the server's ``Retry-After``; each other answer
     raises the rate again by a small step up to the configured one (additive
@@ -113,7 +111,7 @@ class TokenBucket:
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Slow down on 429, speed back up on anything else."""
         if status == 429:
-            self.penalize(_retry_after(headers))
+            self.penalize(parse_retry_after(headers))
         elif self.target and self.current < self.target:
             with self._lock:
                 self.current = min(self.target, self.current + self.target * RECOVERY)
@@ -128,40 +126,15 @@ class TokenBucket:
             self._next = max(self._next, self._clock() + pause)
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After") if headers else None
-    if value is None:
-        return None
-    try:
-        return min(max(0.0, float(value)), 120.0)
-    except ValueError:
-        return None
-
-
 def limiter_for(http_client: Any, rate: float | None = None) -> TokenBucket:
-    """The :class:`TokenBucket` installed on ``http_client``, installing one if needed.
+    """Deprecated: the HTTP layer's own limiter, else a new, detached bucket.
 
-    One bucket per HTTP layer, hence per client: every thread, and every
-    import running on that client, shares the budget, as the server counts
-    per token. ``rate``, when given, becomes the bucket's configured rate.
-    A throttle of your own is kept: it runs first, then the bucket.
+    Kept only until the bulk engine builds its limiter itself; nothing is
+    installed on ``http_client``.
     """
-    with _install_lock:
-        bucket = _BUCKETS.get(http_client)
-        if bucket is None:
-            bucket = TokenBucket(DEFAULT_RATE if rate is None else rate)
-            previous = http_client.throttle
-            if previous is None:
-                http_client.throttle = bucket.acquire
-            else:
-                def both(first: Callable[[], Any] = previous, then: TokenBucket = bucket) -> None:
-                    first()
-                    then.acquire()
-
-                http_client.throttle = both
-            http_client.observers.append(bucket.observe)
-            _BUCKETS[http_client] = bucket
-            return bucket
+    bucket = getattr(http_client, "limiter", None)
+    if not isinstance(bucket, TokenBucket):
+        return TokenBucket(DEFAULT_RATE if rate is None else rate)
     if rate is not None and rate != bucket.rate:
         bucket.set_rate(rate)
     return bucket
