@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: attributes whose members a key path may name
-NESTED = ("custom_fields", "address")
-
 
 def split(path: str) -> tuple[str, str | None]:
     """``"custom_fields.x"`` -> ``("custom_fields", "x")``; ``"email"`` -> ``("email", None)``.
