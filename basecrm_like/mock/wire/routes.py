@@ -1,22 +1,23 @@
-"""Routes: what the catalog says exists, plus Sync, plus the /_mock test helpers.
+"""Routes: what the catalog says exists, plus Sync; and matching a request to one.
 
-Other modules add their own endpoints by appending to :data:`EXTRA_ROUTES`
-(every app built afterwards serves them) or calling ``MockApp.add_route``::
-
-    EXTRA_ROUTES.append(Route("/oauth2/token", ("POST",), token_handler, public=True))
+An app serves the catalog's routes, its own (admin, OAuth) and the extra
+routes given to its constructor; the set is fixed once the app is built.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
 
-from ..resources import RESOURCES, Resource
+from ...resources import RESOURCES, Resource
+from ..backend.errors import error
 from . import sync
-from .context import Call
 from .handlers import ACTION_HANDLERS, CUSTOM_FIELD_TYPES
+from .request import Call
 
 Handler = Callable[[Call], Response]
 API_PREFIX = "/v2"
@@ -42,7 +43,7 @@ class Route:
     public: bool = False
     internal: bool = False
     write: bool | None = None
-    name: str = field(default="")
+    name: str = ""
 
     @property
     def writes(self) -> bool:
@@ -51,8 +52,28 @@ class Route:
         return any(m not in ("GET", "HEAD") for m in self.methods)
 
 
-#: endpoints contributed by other modules (e.g. an OAuth server); read when an app is built
-EXTRA_ROUTES: list[Route] = []
+class Router:
+    """The route of a request, or the API's 404 ``incorrect_path`` / 405."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self.routes = tuple(routes)
+        self._map = Map([Rule(route.rule, methods=list(route.methods), endpoint=str(index))
+                         for index, route in enumerate(self.routes)],
+                        strict_slashes=False, merge_slashes=False)
+
+    def match(self, request: Request) -> tuple[Route, dict[str, Any]]:
+        adapter = self._map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+        except MethodNotAllowed as exc:
+            allowed = sorted(set(exc.valid_methods or ()))
+            raise error(405, "method_not_allowed", "Method Not Allowed",
+                        f"{request.method} is not supported on {request.path}; "
+                        f"use {', '.join(allowed)}.", headers={"Allow": ", ".join(allowed)}) from None
+        except NotFound:
+            raise error(404, "incorrect_path", "Not Found",
+                        f"Requested path {request.path} was not found.") from None
+        return self.routes[int(endpoint)], dict(values)
 
 
 def _rule_path(res: Resource) -> str:
@@ -93,13 +114,9 @@ def sync_routes() -> list[Route]:
 
 
 def api_routes() -> list[Route]:
+    """Every route of the API the catalog describes, and Sync."""
     routes: list[Route] = []
     for res in RESOURCES:
         routes.extend(resource_routes(res))
     routes.extend(sync_routes())
     return routes
-
-
-def bind(handler: Callable[..., Response], *args: object) -> Handler:
-    """A handler with leading arguments fixed (for helpers that need the app)."""
-    return partial(handler, *args)

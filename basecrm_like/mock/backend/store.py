@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..resources import RESOURCES, Resource
+from ...resources import RESOURCES, Resource
 
 Parent = int | str
 
@@ -100,6 +100,9 @@ class Store:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self.db.executemany(sql, rows)
 
     # -- records ----------------------------------------------------------------------
     def get_raw(self, res: Resource, id: Any, parent: Parent = 0) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import error
@@ -17,6 +17,8 @@ from .errors import error
 DEV_TOKEN = "basecrm-like-mock-development-token-0000000000000000000000000000"
 assert len(DEV_TOKEN) == 64
 
+#: every scope the API knows; personal access tokens carry all of them
+SCOPES = ("read", "write", "profile", "sync")
 _DETAILS = "Required access token is missing, malformed, expired, or invalid."
 
 
@@ -26,14 +28,16 @@ class TokenInfo:
     user_id: int = 1
     #: seconds since the epoch; None never expires (personal access tokens)
     expires_at: float | None = None
-    scopes: tuple[str, ...] = ("read", "write", "profile", "sync")
+    scopes: tuple[str, ...] = SCOPES
 
 
 class Tokens:
     """A thread-safe registry of accepted tokens. Survives /_mock/reset on purpose:
     tokens are configuration of the server, not data of the account."""
 
-    def __init__(self, tokens: Iterable[str] = ()) -> None:
+    def __init__(self, tokens: Iterable[str] = (),
+                 clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[str, TokenInfo] = {}
         for token in tokens or (DEV_TOKEN,):
@@ -69,7 +73,7 @@ class Tokens:
         if info is None:
             raise error(401, "unauthorized", "Unauthorized",
                         f"{_DETAILS} This token is not known to the server.")
-        if info.expires_at is not None and (now or time.time()) >= info.expires_at:
+        if info.expires_at is not None and (self._clock() if now is None else now) >= info.expires_at:
             raise error(401, "unauthorized", "Unauthorized",
                         f"{_DETAILS} The access token expired at "
                         f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(info.expires_at))}; "

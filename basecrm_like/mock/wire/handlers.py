@@ -1,18 +1,20 @@
 """The REST actions of the catalog (list, create, retrieve, update, destroy, upsert,
-self), generic over resources; :mod:`.routes` binds them to paths."""
+self), generic over resources: read the request, call the backend, answer.
+:mod:`.routes` binds them to paths."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from ..resources import CATALOG, Resource
-from . import query, records
-from .context import Call, collection, empty_reply, page_links, single
-from .errors import error
-from .store import Parent
-from .validation import check_body
-from .values import INT64, now_iso
+from ...resources import CATALOG, Resource
+from ..backend import query, records
+from ..backend.errors import error
+from ..backend.store import Parent
+from ..backend.validation import check_body
+from ..backend.values import INT64, now_iso
+from .replies import collection, empty_reply, page_links, single
+from .request import Call
 
 Handler = Callable[[Call], Response]
 

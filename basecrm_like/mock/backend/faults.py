@@ -5,31 +5,21 @@ decides drop (first ``drop`` share), error (next ``error`` share) or nothing; a
 second draw decides whether a faulted write fails *before* it is applied or
 *after* it is committed. Both happen to real APIs, and a client's retry logic
 must cope with both (the second is why retrying a POST can duplicate a record).
+
+This module only decides; the wire layer turns a :class:`Fault` into an answer.
 """
 from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-try:  # waitress closes the connection without an answer on this exception
-    from waitress.channel import ClientDisconnected as _Disconnect
-except ImportError:  # pragma: no cover - waitress is part of the mock extra
-    _Disconnect = ConnectionAbortedError  # type: ignore[misc,assignment,unused-ignore]
-
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+KINDS = ("error", "drop", "latency")
+MAX_LATENCY = 60.0
 
-_HTML = {
-    502: b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-         b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-         b"</body>\r\n</html>\r\n",
-    503: b"<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle "
-         b"this request.\n</body></html>\n",
-}
-
-
-class DropConnection(_Disconnect):
-    """Raised from the app to make the server close the socket without answering."""
+FaultSetting = str | Mapping[str, float] | None
 
 
 @dataclass(frozen=True)
@@ -43,14 +33,14 @@ class FaultSpec:
         return bool(self.error or self.drop or self.latency)
 
 
-def parse_spec(spec: str | FaultSpec | dict[str, float] | None) -> FaultSpec:
+def parse_spec(spec: FaultSpec | FaultSetting) -> FaultSpec:
     """``"error=0.1,drop=0.05,latency=0.02"`` -> :class:`FaultSpec`, with clear errors."""
     if spec is None or spec == "":
         return FaultSpec()
     if isinstance(spec, FaultSpec):
         return spec
     items: list[tuple[str, object]] = []
-    if isinstance(spec, dict):
+    if isinstance(spec, Mapping):
         items = list(spec.items())
     else:
         for part in spec.split(","):
@@ -62,7 +52,7 @@ def parse_spec(spec: str | FaultSpec | dict[str, float] | None) -> FaultSpec:
             items.append((name.strip(), text.strip()))
     values: dict[str, float] = {}
     for key, value in items:
-        if key not in ("error", "drop", "latency"):
+        if key not in KINDS:
             raise ValueError(f"unknown fault kind {key!r}; the kinds are error, drop and latency")
         try:
             number = float(value)  # type: ignore[arg-type]
@@ -70,8 +60,8 @@ def parse_spec(spec: str | FaultSpec | dict[str, float] | None) -> FaultSpec:
             raise ValueError(f"fault {key}={value!r}: the value must be a number") from None
         if key != "latency" and not 0.0 <= number <= 1.0:
             raise ValueError(f"fault {key}={number}: a share between 0 and 1")
-        if key == "latency" and not 0.0 <= number <= 60.0:
-            raise ValueError(f"fault latency={number}: seconds between 0 and 60")
+        if key == "latency" and not 0.0 <= number <= MAX_LATENCY:
+            raise ValueError(f"fault latency={number}: seconds between 0 and {MAX_LATENCY:g}")
         values[key] = number
     result = FaultSpec(**values)
     if result.error + result.drop > 1.0:
@@ -84,36 +74,42 @@ class Fault:
     kind: str           # "error" or "drop"
     after_write: bool   # the write is applied and committed first
     status: int = 0
-    html: bool = False
-
-    def body(self) -> bytes | None:
-        """The HTML a proxy would send, or None for the API's JSON envelope."""
-        return _HTML.get(self.status) if self.html else None
+    #: answer as the proxy in front of the API would (an HTML page), not the API itself
+    from_proxy: bool = False
 
 
 class FaultInjector:
-    def __init__(self, spec: str | FaultSpec | dict[str, float] | None,
-                 seed: int | None = None) -> None:
-        self.spec = parse_spec(spec)
-        self._rng = random.Random(seed)
-        self._lock = threading.Lock()
+    """The server's fault setting. It can be changed while serving and put back
+    to the one it was built with (RNG restarted), so a reset replays the same faults."""
 
-    @property
-    def latency(self) -> float:
-        return self.spec.latency
+    def __init__(self, spec: FaultSpec | FaultSetting = None, seed: int | None = None) -> None:
+        self._initial = (parse_spec(spec), seed)
+        self._lock = threading.Lock()
+        self.spec, self._rng = self._initial[0], random.Random(seed)
+
+    def configure(self, spec: FaultSpec | FaultSetting, seed: int | None = None) -> FaultSpec:
+        """Change the faults while running (None turns them off)."""
+        parsed = parse_spec(spec)
+        with self._lock:
+            self.spec, self._rng = parsed, random.Random(seed)
+        return parsed
+
+    def restore(self) -> None:
+        """Back to the faults given at construction, with their RNG restarted."""
+        self.configure(*self._initial)
 
     def draw(self, method: str) -> Fault | None:
         """The fault for the next request, if any (thread-safe, reproducible for a seed)."""
-        spec = self.spec
-        if not (spec.error or spec.drop):
-            return None
         with self._lock:
-            roll = self._rng.random()
+            spec, rng = self.spec, self._rng
+            if not (spec.error or spec.drop):
+                return None
+            roll = rng.random()
             if roll >= spec.drop + spec.error:
                 return None
-            after = method.upper() in WRITE_METHODS and self._rng.random() < 0.5
+            after = method.upper() in WRITE_METHODS and rng.random() < 0.5
             if roll < spec.drop:
                 return Fault("drop", after)
-            status = self._rng.choice((500, 502, 503))
-            html = status != 500 and self._rng.random() < 0.5
-            return Fault("error", after, status, html)
+            status = rng.choice((500, 502, 503))
+            from_proxy = status != 500 and rng.random() < 0.5
+            return Fault("error", after, status, from_proxy)

@@ -1,27 +1,19 @@
-"""What a handler gets (:class:`Call`) and the helpers it answers with.
-
-Bodies are built as JSON text around the stored record texts, so reading a
-record costs one SQLite lookup and no JSON decoding.
-"""
+"""What a handler gets: :class:`Call`, one request with the pieces serving it needs
+(its path values, the open store transaction, the authenticated user), and the
+strict reading of its JSON body."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
-from ..resources import Resource
-from .errors import error
-from .store import Store, dumps
-from .validation import parse_envelope
+from ...resources import Resource
+from ..backend.errors import error
+from ..backend.store import Store, dumps
+from ..backend.validation import parse_envelope
 
-if TYPE_CHECKING:
-    from .app import MockApp
-
-JSON_TYPE = "application/json; charset=utf-8"
 MAX_BODY = 1024 * 1024
 _UNSET = object()
 
@@ -46,18 +38,27 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
+def logged_body(request: Request) -> Any:
+    """The JSON body for the request log (None when absent, too big or not JSON)."""
+    length = request.content_length
+    if not length or length > MAX_BODY:
+        return None
+    try:
+        return parse_json(request.get_data(cache=True))
+    except ValueError:
+        return None
+
+
 @dataclass
 class Call:
     """One request on its way through a handler."""
 
-    app: MockApp
     request: Request
     values: dict[str, Any]
     request_id: str
     store: Store
     resource: Resource | None = None
     user_id: int = 1
-    token: str | None = None
     _body: Any = field(default=_UNSET, repr=False)
 
     @property
@@ -94,46 +95,3 @@ class Call:
     def data(self) -> dict[str, Any]:
         """The ``data`` object of the body, or 400 ``invalid_payload``."""
         return parse_envelope(self.body())
-
-
-def json_reply(status: int, body: str | bytes | Mapping[str, Any] | list[Any]) -> Response:
-    if isinstance(body, (dict, list)):
-        body = dumps(body)
-    return Response(body, status=status, content_type=JSON_TYPE)
-
-
-def empty_reply(status: int) -> Response:
-    response = Response(b"", status=status)
-    response.headers.remove("Content-Type")
-    return response
-
-
-def single_text(type_: str, raw: str) -> str:
-    return f'{{"data":{raw},"meta":{{"type":"{type_}"}}}}'
-
-
-def single(type_: str, record: str | Mapping[str, Any], status: int = 200) -> Response:
-    raw = record if isinstance(record, str) else dumps(record)
-    return json_reply(status, single_text(type_, raw))
-
-
-def page_links(request: Request, page: int, has_next: bool) -> dict[str, str]:
-    """``self``, ``first_page`` and, where they apply, ``prev_page`` and ``next_page``."""
-    base = request.base_url
-    params = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-
-    def url(number: int) -> str:
-        return f"{base}?{urlencode([*params, ('page', str(number))])}"
-
-    links = {"self": url(page), "first_page": url(1)}
-    if page > 1:
-        links["prev_page"] = url(page - 1)
-    if has_next:
-        links["next_page"] = url(page + 1)
-    return links
-
-
-def collection(type_: str, raws: Iterable[str], links: Mapping[str, str]) -> Response:
-    items = [single_text(type_, raw) for raw in raws]
-    meta = dumps({"type": "collection", "count": len(items), "links": links})
-    return json_reply(200, f'{{"items":[{",".join(items)}],"meta":{meta}}}')

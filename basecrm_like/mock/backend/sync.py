@@ -1,4 +1,4 @@
-"""The Sync API: per-device sessions over the change log the store keeps.
+"""Sync API state: per-device sessions over the change log the store keeps.
 
 ``_changes`` holds the latest revision of every object of a synced resource
 (written in the same transaction as the object). A device's ``_acks`` hold the
@@ -16,44 +16,50 @@ never had them).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.wrappers import Response
-
-from ..resources import CATALOG, RESOURCES
-from . import query
-from .context import Call, empty_reply, json_reply
+from ...resources import CATALOG, RESOURCES
 from .errors import error
 from .store import Store, dumps
 
-DEVICE_HEADER = "X-Basecrm-Device-UUID"
 PAGE_SIZE = 100
 QUEUE = "main"
 _BY_MODEL = {res.model_name: res for res in RESOURCES if res.synced}
 
 
-def device_of(call: Call) -> str:
-    device = (call.request.headers.get(DEVICE_HEADER) or "").strip()
-    if not device:
-        raise error(400, "invalid_header", f"Missing {DEVICE_HEADER} header",
-                    f"Sync requests must send {DEVICE_HEADER}: <a UUID that stays the same "
-                    "for this device>.", field=DEVICE_HEADER)
-    return device
+@dataclass(frozen=True)
+class Session:
+    id: str
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return (self.total + PAGE_SIZE - 1) // PAGE_SIZE
 
 
-def _int64(text: str) -> bool:
-    return text.isdigit() and len(text) < 19
+@dataclass(frozen=True)
+class Item:
+    """One object of a page: its type, stored JSON (only ``id`` when deleted) and sync meta."""
+
+    type: str
+    raw: str
+    event: str
+    ack_key: str
+    revision: int
 
 
 def ack_key(model: str, id: int, revision: int) -> str:
     return f"{model}-{id}-{revision}"
 
 
-def start(call: Call) -> Response:
-    """201 with the session, or 204 when nothing is new for the device."""
-    query.check_known(call.args, [])
-    device = device_of(call)
-    store = call.store
+def _int64(text: str) -> bool:
+    return text.isdigit() and len(text) < 19
+
+
+def start(store: Store, device: str) -> Session | None:
+    """A new session for ``device`` (ending its previous one); None when nothing is new."""
     store.execute("DELETE FROM _queue WHERE session IN (SELECT id FROM _sessions WHERE device=?)",
                   (device,))
     store.execute("DELETE FROM _sessions WHERE device=?", (device,))
@@ -67,26 +73,17 @@ def start(call: Call) -> Response:
         (session, device))
     total = cur.rowcount
     if total <= 0:
-        return empty_reply(204)
+        return None
     store.execute("INSERT INTO _sessions (id, device, cursor, total) VALUES (?, ?, 0, ?)",
                   (session, device, total))
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    body = {
-        "data": {"id": session, "queues": [{
-            "data": {"name": QUEUE, "pages": pages, "total_count": total},
-            "meta": {"type": "sync_queue"}}]},
-        "meta": {"type": "sync_session"},
-    }
-    return json_reply(201, body)
+    return Session(session, total)
 
 
-def fetch(call: Call) -> Response:
-    """The next page of the session's queue; 204 once drained."""
-    query.check_known(call.args, [])
-    device = device_of(call)
-    store = call.store
-    session_id = str(call.values["session_id"])
-    if call.values.get("queue", QUEUE) != QUEUE:
+def next_page(store: Store, device: str, session_id: str,
+              queue: str = QUEUE) -> tuple[list[Item], int]:
+    """The next page of the session's queue and how many objects are left after it;
+    an empty page once drained. 404 for an unknown session or queue."""
+    if queue != QUEUE:
         raise error(404, "not_found", "Not Found", f"There is only the {QUEUE!r} queue.")
     row = store.execute("SELECT cursor, total FROM _sessions WHERE id=? AND device=?",
                         (session_id, device)).fetchone()
@@ -95,7 +92,7 @@ def fetch(call: Call) -> Response:
                     f"No sync session {session_id} for this device; start one with "
                     "POST /v2/sync/start.")
     cursor, total = int(row[0]), int(row[1])
-    items: list[str] = []
+    items: list[Item] = []
     while not items and cursor < total:
         batch = store.execute(
             "SELECT q.pos, q.resource, q.id, c.revision, c.deleted, a.revision FROM _queue q "
@@ -110,14 +107,13 @@ def fetch(call: Call) -> Response:
         items = _page_items(store, batch)
     store.execute("UPDATE _sessions SET cursor=? WHERE id=?", (cursor, session_id))
     if not items:
-        return empty_reply(204)
+        return [], 0
     left = store.execute("SELECT count(*) FROM _queue WHERE session=? AND pos>?",
                          (session_id, cursor)).fetchone()[0]
-    meta = dumps({"type": "collection", "count": len(items), "count_left": int(left)})
-    return json_reply(200, f'{{"items":[{",".join(items)}],"meta":{meta}}}')
+    return items, int(left)
 
 
-def _page_items(store: Store, batch: list[Any]) -> list[str]:
+def _page_items(store: Store, batch: Sequence[Any]) -> list[Item]:
     wanted: dict[str, list[int]] = {}
     for _, resource, id_, _, deleted, _ in batch:
         if not deleted:
@@ -133,17 +129,14 @@ def _page_items(store: Store, batch: list[Any]) -> list[str]:
             raw, event = dumps({"id": id_}), "deleted"
         else:
             event = "created" if acked is None else "updated"
-        sync = dumps({"event_type": event, "ack_key": ack_key(res.model_name, id_, revision),
-                      "revision": revision})
-        items.append(f'{{"data":{raw},"meta":{{"type":"{res.type}","sync":{sync}}}}}')
+        items.append(Item(res.type, raw, event, ack_key(res.model_name, id_, revision),
+                          int(revision)))
     return items
 
 
-def ack(call: Call) -> Response:
-    """Record acknowledged revisions; 202 with no body."""
-    query.check_known(call.args, [])
-    device = device_of(call)
-    keys = call.data().get("ack_keys")
+def acknowledge(store: Store, device: str, keys: object) -> None:
+    """Record acknowledged revisions (never lowering one); 422 for keys this server
+    did not issue."""
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise error(422, "invalid_type", "ack_keys must be a list of strings",
                     resource="sync_ack", field="/data/ack_keys")
@@ -157,9 +150,7 @@ def ack(call: Call) -> Response:
                         "Send back the meta.sync.ack_key values of fetched items unchanged.",
                         resource="sync_ack", field="/data/ack_keys")
         rows.append((device, res.name, int(id_text), int(revision_text)))
-    call.store.db.executemany(
+    store.executemany(
         "INSERT INTO _acks (device, resource, id, revision) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(device, resource, id) DO UPDATE SET "
         "revision = max(revision, excluded.revision)", rows)
-    return empty_reply(202)
-

@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..resources import CATALOG
-from .records import new_record
+from ...resources import CATALOG
+from .records import as_given
+from .rules import dropbox_email
 from .store import Parent, Store
 
 SEED_TIME = "2026-01-01T00:00:00Z"
@@ -90,8 +91,7 @@ def _insert(store: Store, name: str, rows: Iterable[tuple[Parent, Mapping[str, A
     first = store.next_id(res, len(pending)) if pending else 1
     built = []
     for offset, (parent, values) in enumerate(pending):
-        record = new_record(res, values, id=first + offset, user_id=ADMIN_USER_ID, now=SEED_TIME)
-        record.update({k: v for k, v in values.items() if k in record})
+        record = as_given(res, values, id=first + offset, user_id=ADMIN_USER_ID, now=SEED_TIME)
         if finish is not None:
             finish(record)
         built.append((parent, record))
@@ -186,7 +186,8 @@ def seed_bulk(store: Store, count: int, rng_seed: int | None = None) -> None:
 
 
 def _dropbox(deal: dict[str, Any]) -> None:
-    deal["dropbox_email"] = f"deal{deal['id']}@dropbox.mock.invalid"
+    deal["dropbox_email"] = dropbox_email(deal["id"])
+
 
 def seed(store: Store, count: int = 0) -> None:
     """Fill an empty store (call inside ``store.write()``)."""

@@ -1,4 +1,4 @@
-"""Running the app on waitress, in a background thread, on a free port if asked.
+"""Serving the app on waitress, in a background thread, on a free port if asked.
 
 ``with serve(seed=100) as server:`` gives ``server.url`` and ``server.token``
 and stops the server on exit. The listening socket is bound before
@@ -7,27 +7,28 @@ and stops the server on exit. The listening socket is bound before
 from __future__ import annotations
 
 import logging
+import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
 
+from ..options import DEFAULT_THREADS, OPTION_NAMES, resolve
 from .app import MockApp
-from .faults import FaultSpec
-from .oauth import DEFAULT_TOKEN_TTL, OAuthClient
 from .routes import Route
 
-THREADS = 8
+#: the options that configure the listener; every other option configures the app
+LISTENER_OPTIONS = ("host", "port", "threads")
 
 
 class MockServer:
     """A :class:`MockApp` served over HTTP on ``host:port`` (0 picks a free port)."""
 
     def __init__(self, app: MockApp, host: str = "127.0.0.1", port: int = 0,
-                 threads: int = THREADS) -> None:
+                 threads: int = DEFAULT_THREADS) -> None:
         self.app = app
         self.host = host
         self._server: Any = create_server(
@@ -60,6 +61,27 @@ class MockServer:
         """Run in the calling thread until :meth:`stop` (or Ctrl-C)."""
         self._server.run()
 
+    def run_until_signalled(self, on_ready: Callable[[], None] = lambda: None) -> None:
+        """Serve until SIGTERM or SIGINT, then stop cleanly; for a server in the
+        foreground of its process (the command line).
+
+        ``on_ready`` (which prints the ready line) runs once the handlers are in
+        place: both signals only set an event, so one arriving at any moment, even
+        right after the ready line, ends in the same clean stop.
+        """
+        stop = threading.Event()
+        previous = {sig: signal.signal(sig, lambda signum, frame: stop.set())
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            on_ready()
+            while not stop.wait(0.5):
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.stop()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, finish in-flight requests (up to ``timeout``), close the store."""
         server = self._server
@@ -88,37 +110,33 @@ class MockServer:
         return f"<MockServer {self.url}>"
 
 
-def create_app(*, tokens: Iterable[str] = (), db: str | None = None,
-               rate_limit: float | None = None,
-               faults: str | FaultSpec | dict[str, float] | None = None,
-               fault_seed: int | None = None, seed: int = 0,
-               routes: Iterable[Route] = (),
-               oauth_clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
-               token_ttl: float = DEFAULT_TOKEN_TTL) -> MockApp:
-    """The WSGI app alone, e.g. for Werkzeug's test client or another server."""
-    return MockApp(tokens=tokens, db=db, rate_limit=rate_limit, faults=faults,
-                   fault_seed=fault_seed, seed=seed, routes=routes,
-                   oauth_clients=oauth_clients, token_ttl=token_ttl)
+def create_app(*, routes: Iterable[Route] = (), **options: Any) -> MockApp:
+    """The WSGI app alone, e.g. for Werkzeug's test client or another server.
+
+    ``options``: those of :func:`serve` that configure the app (not host, port, threads).
+    """
+    return MockApp(routes=routes, **options)
 
 
-def serve(*, tokens: Iterable[str] = (), db: str | None = None,
-          rate_limit: float | None = None,
-          faults: str | FaultSpec | dict[str, float] | None = None,
-          fault_seed: int | None = None, seed: int = 0, port: int = 0,
-          host: str = "127.0.0.1", threads: int = THREADS,
-          routes: Iterable[Route] = (),
-          oauth_clients: Iterable[str | tuple[str, ...] | OAuthClient] = (),
-          token_ttl: float = DEFAULT_TOKEN_TTL) -> MockServer:
+def serve(*, routes: Iterable[Route] = (), **options: Any) -> MockServer:
     """Start a mock server in a background thread; use it as a context manager.
 
-    ``oauth_clients``: OAuth apps as ``"ID:SECRET"`` or (id, secret) pairs (default:
-    :data:`DEV_OAUTH_CLIENT`); ``token_ttl``: access token lifetime in seconds.
+    ``options`` are :data:`~basecrm_like.mock.options.MOCK_OPTIONS` by name
+    (``seed=100``, ``tokens=[...]``, ``rate_limit=5``, ``faults="error=0.1"``,
+    ``oauth_clients=["ID:SECRET"]``, ``token_ttl``, ``access_log``, ``host``,
+    ``threads``...); ``port`` defaults to 0 (a free port) rather than the command
+    line's fixed one, so servers started by tests never collide. ``routes``:
+    extra endpoints to serve.
     """
-    app = create_app(tokens=tokens, db=db, rate_limit=rate_limit, faults=faults,
-                     fault_seed=fault_seed, seed=seed, routes=routes,
-                     oauth_clients=oauth_clients, token_ttl=token_ttl)
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"serve() got an unexpected keyword argument {unknown[0]!r}; "
+                        f"the options are {', '.join(OPTION_NAMES)}")
+    settings = resolve({"port": 0, **options})
+    listener = {name: settings.pop(name) for name in LISTENER_OPTIONS}
+    app = MockApp(routes=routes, **settings)
     try:
-        return MockServer(app, host=host, port=port, threads=threads).start()
+        return MockServer(app, **listener).start()
     except BaseException:
         app.close()
         raise

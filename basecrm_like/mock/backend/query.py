@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..resources import Resource
+from ...resources import Resource
 from .errors import ApiError, error
+from .values import INT64
 
 PAGING = ("page", "per_page", "sort_by")
 DEFAULT_PER_PAGE = 25
@@ -63,7 +64,6 @@ def parse_bool(name: str, value: str) -> bool:
 
 
 MAX_IDS = 1000
-INT64 = 2 ** 63 - 1
 
 
 def _parse_int(name: str, value: str) -> int:

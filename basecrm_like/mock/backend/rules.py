@@ -8,41 +8,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from ..resources import CATALOG, Resource
+from ...resources import CATALOG, Resource
 from .errors import error
 from .store import Parent, Store
 from .validation import ROOT
 
-Rule = Callable[[Store, Resource, dict[str, Any], dict[str, Any] | None, int, str], None]
-_RULES: dict[str, Rule] = {}
+
+@dataclass(frozen=True)
+class Save:
+    """The write a rule runs in. ``create`` makes a dependent record (a lead
+    conversion's contacts) through the same path as any create, rules included."""
+
+    store: Store
+    parent: Parent
+    user_id: int
+    now: str
+    create: Callable[[Resource, Mapping[str, Any]], dict[str, Any]]
 
 
-def rule(name: str) -> Callable[[Rule], Rule]:
-    def register(func: Rule) -> Rule:
-        _RULES[name] = func
-        return func
-    return register
+Rule = Callable[[Save, Resource, dict[str, Any], "dict[str, Any] | None"], None]
 
 
-def before_save(store: Store, res: Resource, record: dict[str, Any],
-                old: dict[str, Any] | None, *, parent: Parent, user_id: int, now: str) -> None:
-    func = _RULES.get(res.name)
+def before_save(save: Save, res: Resource, record: dict[str, Any],
+                old: Mapping[str, Any] | None) -> None:
+    """Apply the rule of ``res`` (if it has one) to ``record`` before it is stored."""
+    func = RULES.get(res.name)
     if func is not None:
-        func(store, res, record, old if old is None else dict(old), user_id, now)
-    if res.name == "line_items":
-        _line_item(store, res, record, old, parent)
+        func(save, res, record, None if old is None else dict(old))
 
 
 def _invalid(res: Resource, name: str, message: str, code: str = "incorrect_value") -> Exception:
     return error(422, code, message, resource=res.type, field=f"{ROOT}/{name}")
 
 
-@rule("contacts")
-def _contact(store: Store, res: Resource, record: dict[str, Any], old: dict[str, Any] | None,
-             user_id: int, now: str) -> None:
+def _contact(save: Save, res: Resource, record: dict[str, Any], old: dict[str, Any] | None) -> None:
     if record.get("is_organization"):
         if record.get("contact_id") is not None:
             raise _invalid(res, "contact_id", "an organization cannot belong to another "
@@ -53,7 +57,7 @@ def _contact(store: Store, res: Resource, record: dict[str, Any], old: dict[str,
     record["name"] = " ".join(p for p in parts if p) or record.get("name")
     parent_id = record.get("contact_id")
     if parent_id is not None and (old is None or old.get("contact_id") != parent_id):
-        parent = store.get(CATALOG["contacts"], parent_id)
+        parent = save.store.get(CATALOG["contacts"], parent_id)
         if parent is not None and not parent.get("is_organization"):
             raise _invalid(res, "contact_id", f"contact {parent_id} is not an organization")
     record["parent_organization_id"] = parent_id
@@ -71,9 +75,13 @@ def default_stage_id(store: Store) -> int | None:
     return int(json.loads(stages[0])["id"]) if stages else None
 
 
-@rule("deals")
-def _deal(store: Store, res: Resource, record: dict[str, Any], old: dict[str, Any] | None,
-          user_id: int, now: str) -> None:
+def dropbox_email(deal_id: int) -> str:
+    """The address that files mail under a deal (an .invalid domain: never deliverable)."""
+    return f"deal{deal_id}@dropbox.mock.invalid"
+
+
+def _deal(save: Save, res: Resource, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+    store, now = save.store, save.now
     if record.get("stage_id") is None:
         record["stage_id"] = old["stage_id"] if old and old.get("stage_id") else default_stage_id(store)
     if record.get("value") is None:
@@ -88,16 +96,15 @@ def _deal(store: Store, res: Resource, record: dict[str, Any], old: dict[str, An
     if old is None or old.get("stage_id") != record["stage_id"]:
         if old is None or record.get("last_stage_change_at") == old.get("last_stage_change_at"):
             record["last_stage_change_at"] = now
-        record["last_stage_change_by_id"] = user_id
+        record["last_stage_change_by_id"] = save.user_id
     if old is None:
-        record["dropbox_email"] = f"deal{record['id']}@dropbox.mock.invalid"
+        record["dropbox_email"] = dropbox_email(record["id"])
     if record != old:
         record["last_activity_at"] = now
 
 
-@rule("tasks")
-def _task(store: Store, res: Resource, record: dict[str, Any], old: dict[str, Any] | None,
-          user_id: int, now: str) -> None:
+def _task(save: Save, res: Resource, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+    now = save.now
     if record.get("completed"):
         if not record.get("completed_at"):
             record["completed_at"] = now
@@ -116,12 +123,12 @@ def _before(a: str, b: str) -> bool:
         return False
 
 
-def _line_item(store: Store, res: Resource, record: dict[str, Any], old: dict[str, Any] | None,
-               parent: Parent) -> None:
+def _line_item(save: Save, res: Resource, record: dict[str, Any],
+               old: dict[str, Any] | None) -> None:
     """Name, SKU, description and price come from the product, in the line item's currency."""
     if old is not None:
         return
-    product = store.get(CATALOG["products"], record["product_id"])
+    product = save.store.get(CATALOG["products"], record["product_id"])
     if product is None:  # check_refs already answered 422; kept for safety
         raise _invalid(res, "product_id", f"product {record['product_id']} does not exist")
     if not product.get("active", True):
@@ -139,14 +146,12 @@ def _line_item(store: Store, res: Resource, record: dict[str, Any], old: dict[st
         record[name] = product.get(name)
 
 
-@rule("lead_conversions")
-def _lead_conversion(store: Store, res: Resource, record: dict[str, Any],
-                     old: dict[str, Any] | None, user_id: int, now: str) -> None:
+def _lead_conversion(save: Save, res: Resource, record: dict[str, Any],
+                     old: dict[str, Any] | None) -> None:
     """Converting a lead makes an individual (and its organization when the lead names one)."""
-    from . import records  # records runs these rules: imported late to avoid a cycle
-
     if old is not None:
         return
+    store = save.store
     lead_id = record["lead_id"]
     done = store.select(res, ["json_extract(data, '$.lead_id') = ?"], [lead_id], "id ASC", 1)
     if done:
@@ -162,17 +167,23 @@ def _lead_conversion(store: Store, res: Resource, record: dict[str, Any],
               if lead.get(k) not in (None, [], {})}
     organization_id = None
     if lead.get("organization_name"):
-        org = records.create(store, contacts, {**shared, "is_organization": True,
-                                                "name": lead["organization_name"]},
-                             user_id=user_id, now=now)
+        org = save.create(contacts, {**shared, "is_organization": True,
+                                     "name": lead["organization_name"]})
         organization_id = org["id"]
     individual_id = None
     if lead.get("last_name"):
-        person = records.create(store, contacts, {
+        person = save.create(contacts, {
             **shared, "is_organization": False, "first_name": lead.get("first_name"),
             "last_name": lead["last_name"], "title": lead.get("title"),
-            "contact_id": organization_id}, user_id=user_id, now=now)
+            "contact_id": organization_id})
         individual_id = person["id"]
     record["individual_id"] = individual_id
     record["organization_id"] = organization_id
     record["deal_id"] = None
+
+
+#: the resources with a rule, and the rule
+RULES: Mapping[str, Rule] = MappingProxyType({
+    "contacts": _contact, "deals": _deal, "tasks": _task, "line_items": _line_item,
+    "lead_conversions": _lead_conversion,
+})
