@@ -1,7 +1,9 @@
-"""The mock's authorization server, driven in-process through Werkzeug's test client."""
+"""The mock's authorization server endpoints, driven in-process through Werkzeug's
+test client against an app whose clock the test moves."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,44 +12,31 @@ import pytest
 pytest.importorskip("werkzeug")
 
 from werkzeug.test import Client as WsgiClient  # noqa: E402
-from werkzeug.wrappers import Request, Response  # noqa: E402
 
-from basecrm_like.mock.errors import ApiError  # noqa: E402
-from basecrm_like.mock.oauth import (  # noqa: E402
-    DEV_OAUTH_CLIENT,
-    DEV_PASSWORD,
-    OAuthServer,
-    parse_oauth_client,
-)
-from basecrm_like.mock.tokens import Tokens  # noqa: E402
+from basecrm_like.mock.backend.errors import ApiError  # noqa: E402
+from basecrm_like.mock.backend.oauth import DEV_PASSWORD, OAuthServer  # noqa: E402
+from basecrm_like.mock.backend.oauth_clients import DEV_OAUTH_CLIENT  # noqa: E402
+from basecrm_like.mock.wire.app import MockApp  # noqa: E402
+
+from ..conftest import Clock  # noqa: E402
 
 REDIRECT = "http://127.0.0.1:5000/callback"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def app(clock: Clock) -> Iterator[MockApp]:
+    app = MockApp(token_ttl=60, clock=clock)
+    yield app
+    app.close()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def server(app: MockApp) -> OAuthServer:
+    return app.oauth
 
 
 @pytest.fixture
-def server(clock: Clock) -> OAuthServer:
-    return OAuthServer(Tokens(), token_ttl=60, clock=clock)
-
-
-@pytest.fixture
-def http(server: OAuthServer) -> WsgiClient:
-    def app(environ: dict[str, Any], start_response: Any) -> Any:
-        response = server.dispatch(Request(environ)) or Response("no route", status=404)
-        return response(environ, start_response)
-
+def http(app: MockApp) -> WsgiClient:
     return WsgiClient(app)
 
 
@@ -113,8 +102,8 @@ def test_authorize_validates_client_and_redirect(http: WsgiClient) -> None:
 
 
 def test_registered_redirect_uri_is_enforced(clock: Clock) -> None:
-    server = OAuthServer(Tokens(), [f"app:secret:{REDIRECT}"], clock=clock)
-    http = WsgiClient(lambda env, sr: (server.dispatch(Request(env)) or Response())(env, sr))
+    app = MockApp(oauth_clients=[f"app:secret:{REDIRECT}"], clock=clock)
+    http = WsgiClient(app)
     ok = http.get("/oauth2/authorize", query_string={"client_id": "app", "state": "x"})
     assert ok.status_code == 302 and ok.headers["Location"].startswith(REDIRECT + "?code=")
     bad = http.get("/oauth2/authorize", query_string={
@@ -123,6 +112,7 @@ def test_registered_redirect_uri_is_enforced(clock: Clock) -> None:
     # the development client is not accepted once clients are registered
     assert http.get("/oauth2/authorize", query_string={
         "client_id": DEV_OAUTH_CLIENT.client_id, "redirect_uri": REDIRECT}).status_code == 400
+    app.close()
 
 
 def test_token_endpoint_errors(http: WsgiClient) -> None:
@@ -174,15 +164,3 @@ def test_status_counts_grants(http: WsgiClient) -> None:
     status = http.get("/_mock/oauth").get_json()
     assert status["grants"] == {"password": 1} and status["token_ttl"] == 60
     assert status["clients"] == [DEV_OAUTH_CLIENT.client_id]
-
-
-def test_client_specs() -> None:
-    assert tuple(DEV_OAUTH_CLIENT) == (DEV_OAUTH_CLIENT.client_id, DEV_OAUTH_CLIENT.client_secret)
-    assert DEV_OAUTH_CLIENT.client_secret not in repr(DEV_OAUTH_CLIENT)
-    spec = parse_oauth_client("id:se:cret")  # colons in a secret
-    assert spec.client_secret == "se:cret" and spec.redirect_uris == ()
-    with pytest.raises(ValueError):
-        parse_oauth_client("just-an-id")
-    assert parse_oauth_client(f"a:b:{REDIRECT}").redirect_uris == (REDIRECT,)
-    with pytest.raises(ValueError):
-        OAuthServer(Tokens(), token_ttl=0)
