@@ -3,7 +3,6 @@ test client against an app whose clock the test moves."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,20 +23,8 @@ REDIRECT = "http://127.0.0.1:5000/callback"
 
 
 @pytest.fixture
-def app(clock: Clock) -> Iterator[MockApp]:
-    app = MockApp(token_ttl=60, clock=clock)
-    yield app
-    app.close()
-
-
-@pytest.fixture
 def server(app: MockApp) -> OAuthServer:
     return app.oauth
-
-
-@pytest.fixture
-def http(app: MockApp) -> WsgiClient:
-    return WsgiClient(app)
 
 
 def basic(client_id: str = DEV_OAUTH_CLIENT.client_id,
