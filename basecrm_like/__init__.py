@@ -12,10 +12,10 @@ from .client import Client
 from .coercion import Coercion
 from .configuration import Configuration
 from .errors import (
-    Error,
     BaseError,
     ConfigurationError,
     ConnectionError,
+    Error,
     RateLimitError,
     RequestError,
     ResourceError,

@@ -1,14 +1,19 @@
 """The Client: one configuration, one HTTP layer, one service per API resource."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import services
 from .bulk import BulkService
-from .cache import DEFAULT_TTL, ReferenceCache
-from .configuration import Configuration
+from .cache import ReferenceCache
+from .configuration import ClientOptions, Configuration
 from .http_client import HttpClient
+from .oauth import TokenManager
+from .ratelimit import TokenBucket
 from .sync import SyncService
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class Client:
@@ -53,17 +58,18 @@ class Client:
     visits: services.VisitsService
     visit_outcomes: services.VisitOutcomesService
 
-    def __init__(self, **options: Any) -> None:
-        self.config = Configuration(**options)
-        self.config.validate()
-        self.http_client = HttpClient(self.config)
-        if self.config.oauth is not None:
-            from .oauth import TokenManager
-
-            self.http_client.token_manager = TokenManager(
-                self.config.oauth, self.config.token_store, self.config.user)
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        config = Configuration(**options)
+        config.validate()
+        self.config = config
+        self.http_client = HttpClient(
+            config,
+            limiter=TokenBucket(config.rate_limit) if config.rate_limit else None,
+            token_source=None if config.oauth is None
+            else TokenManager(config.oauth, config.token_store, config.user),
+        )
         #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
-        self.cache = ReferenceCache(ttl=options.get("cache_ttl", DEFAULT_TTL))
+        self.cache = ReferenceCache(ttl=config.cache_ttl)
         self._services: dict[str, services.Service] = {
             name: cls(self.http_client) for name, cls in services.SERVICE_CLASSES.items()
         }

@@ -130,7 +130,7 @@ def shared_oauth_client(server: Any) -> tuple[basecrm_like.Client, CountingStore
     client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
                                  base_url=server.url, max_retries=0, pool_size=8)
     requests.delete(f"{server.url}/_mock/requests", timeout=10)
-    return client, store, client.http_client.token_manager
+    return client, store, client.http_client.token_source
 
 
 def self_statuses(server: Any) -> list[int]:
@@ -215,7 +215,7 @@ def test_a_dead_refresh_token_is_a_typed_error_and_changes_nothing(
     assert "authorization flow again" in str(info.value)
     assert (tmp_path / "tokens.json").read_bytes() == before
     assert store.load("alice") == stale
-    assert client.http_client.token_manager.token == stale
+    assert client.http_client.token_source.token == stale
     assert grants(server).get("refresh_token", 0) == (1 if how == "rotated" else 0)
 
 
@@ -232,7 +232,7 @@ def test_no_token_in_logs_reprs_or_errors(server: Any, tmp_path: Path,
     # expire on the server: 401, refresh, repeat
     server.app.tokens.add(token.access_token, user_id=1, expires_at=time.time() - 1)
     client.users.self()
-    manager = client.http_client.token_manager
+    manager = client.http_client.token_source
     assert manager.refresh_count == 1
     seen: list[BaseException] = []
     with pytest.raises(errors.RequestError) as failing:  # a failing call

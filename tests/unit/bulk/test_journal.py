@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from basecrm_like.journal import Journal, JournalEntry, JournalError
+from basecrm_like.bulk import Journal, JournalEntry, JournalError
 
 META = {"resource": "contacts", "key": "email"}
 

@@ -149,8 +149,7 @@ def crash(tmp: Path) -> None:
     assert tmp.exists() and tmp.parent == Path(sys.argv[1]).parent
     os.kill(os.getpid(), signal.SIGKILL)
 
-FileTokenStore._before_replace = crash
-FileTokenStore(sys.argv[1]).save("alice", Token("access-new", "refresh-new", time.time() + 60))
+FileTokenStore(sys.argv[1], before_replace=crash).save("alice", Token("access-new", "refresh-new", time.time() + 60))
 """
 
 SAVE_FOREVER = """

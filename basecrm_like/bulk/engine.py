@@ -1,8 +1,4 @@
-"""Bulk imports and exports: concurrent, rate-limited, idempotent, resumable.
-
->>> summary = client.bulk.import_file("contacts", "people.csv", key="email")  # doctest: +SKIP
->>> summary.line()                                                             # doctest: +SKIP
-'1000 rows: 990 created, 0 updated, 5 unchanged, 5 failed, 0 skipped in 101.2 s'
+"""The import engine: rows to API calls, with worker threads, retries and the journal.
 
 How a row is sent:
 
@@ -28,162 +24,34 @@ back in input order, one per input row.
 """
 from __future__ import annotations
 
-import csv
 import logging
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from munch import Munch
+from .. import errors, resources
+from ..http_client import backoff_delay
+from ..ratelimit import TokenBucket
+from ..resources import Resource
+from ..services import Service
+from .journal import Journal, JournalEntry
+from .mapping import ColumnMapper, missing_required
+from .results import VALID, ImportSummary, ReportWriter, RowResult
+from .rows import InputRow, RowError
 
-from . import errors, resources
-from .http_client import backoff_delay
-from .journal import Journal, JournalEntry, JournalError
-from .ratelimit import DEFAULT_RATE, TokenBucket, limiter_for
-from .records import (
-    ColumnMapper,
-    InputError,
-    InputRow,
-    RowError,
-    missing_required,
-    read_rows,
-)
-from .resources import Resource
-
-if TYPE_CHECKING:
-    from .client import Client
-    from .services import Service
-
-__all__ = [
-    "BulkService", "Importer", "ImportSummary", "RowResult", "ReportWriter", "STATUSES",
-    "InputError", "JournalError", "default_journal_path",
-]
+__all__ = ["Importer", "run_with_report"]
 
 logger = logging.getLogger("basecrm_like.bulk")
 
-STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
-#: the status of a row that passed ``dry_run`` validation
-VALID = "valid"
-REPORT_COLUMNS = ("row", "line", "status", "id", "key", "error_code", "error_field", "message")
 _RETRYABLE = (errors.ServerError, errors.ConnectionError, errors.TimeoutError)
 
 
-@dataclass(frozen=True)
-class RowResult:
-    """The outcome of one input row.
-
-    ``row`` counts records from 1 (the first record after a CSV header);
-    ``line`` is where it starts in the file. Failures carry the API's error
-    ``error_code`` and ``error_field`` (a JSON pointer or attribute name) and
-    a readable ``message``. ``from_journal`` marks rows a resumed run took
-    from the journal instead of sending them.
-    """
-
-    row: int
-    status: str
-    id: Any = None
-    key: Any = None
-    error_code: str | None = None
-    error_field: str | None = None
-    message: str | None = None
-    line: int | None = None
-    attempts: int = 0
-    from_journal: bool = False
-    uncertain: bool = False
-
-    def as_row(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line, "status": self.status, "id": self.id,
-                "key": self.key, "error_code": self.error_code,
-                "error_field": self.error_field, "message": self.message}
-
-
-@dataclass
-class ImportSummary:
-    """Counts per status and what the run cost."""
-
-    resource: str
-    counts: Counter[str] = field(default_factory=Counter)
-    rows: int = 0
-    elapsed: float = 0.0
-    interrupted: bool = False
-    dry_run: bool = False
-    #: requests sent and 429 answers seen during the run (all threads of the client)
-    requests: int = 0
-    rate_limited: int = 0
-    #: rows taken from the journal of an earlier run
-    resumed: int = 0
-    journal: str | None = None
-    report: str | None = None
-
-    @property
-    def failed(self) -> int:
-        return self.counts["failed"]
-
-    @property
-    def ok(self) -> bool:
-        """True when no row failed and the run was not interrupted."""
-        return not self.failed and not self.interrupted
-
-    @property
-    def rows_per_second(self) -> float:
-        return (self.rows - self.resumed) / self.elapsed if self.elapsed > 0 else 0.0
-
-    def line(self) -> str:
-        """``"2000 rows: 1990 created, 3 updated, 2 unchanged, 5 failed, 0 skipped in 20.1 s"``."""
-        names = (VALID, "failed", "skipped") if self.dry_run else STATUSES
-        parts = ", ".join(f"{self.counts[n]} {n}" for n in names)
-        text = f"{self.rows} row{'' if self.rows == 1 else 's'}: {parts} in {self.elapsed:.1f} s"
-        if self.resumed:
-            text += f" ({self.resumed} from the journal)"
-        if self.interrupted:
-            text += " (interrupted)"
-        return text
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"resource": self.resource, "rows": self.rows, "counts": dict(self.counts),
-                "elapsed": round(self.elapsed, 3), "interrupted": self.interrupted,
-                "requests": self.requests, "rate_limited": self.rate_limited,
-                "resumed": self.resumed}
-
-
-class ReportWriter:
-    """Writes one CSV line per :class:`RowResult`, as results arrive (in input order)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        try:
-            self._fh = open(path, "w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
-        self._writer = csv.DictWriter(self._fh, REPORT_COLUMNS)
-        self._writer.writeheader()
-        self._count = 0
-
-    def __call__(self, result: RowResult) -> None:
-        self._writer.writerow(result.as_row())
-        self._count += 1
-        if self._count % 500 == 0:
-            self._fh.flush()
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-def default_journal_path(input_path: str | None, report_path: str | None) -> str:
-    """Next to the report when there is one, else next to the input."""
-    base = report_path or input_path
-    if not base:
-        raise ValueError("a journal needs a report or an input path to sit next to")
-    return f"{base}.journal"
-
-
-# -- the engine -----------------------------------------------------------------------
 @dataclass
 class _Task:
     row: InputRow
@@ -239,9 +107,8 @@ class Importer:
         #: rows read but not reported yet: a slow row (retrying) holds back the report of
         #: the rows after it, not the work on them, until this many are waiting
         self.window = window or max(128 * concurrency, 1024)
-        pool_size = getattr(getattr(service, "http_client", None), "config", None)
-        pool_size = getattr(pool_size, "pool_size", concurrency)
-        if isinstance(pool_size, int) and concurrency > pool_size:
+        pool_size = service.http_client.config.pool_size if service is not None else concurrency
+        if concurrency > pool_size:
             logger.warning("concurrency %d is above the client's pool_size %d: connections will "
                            "be opened and dropped; create the Client with pool_size=%d",
                            concurrency, pool_size, concurrency)
@@ -585,90 +452,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-# -- the client-facing service -----------------------------------------------------------
-class BulkService:
-    """``client.bulk``: imports and exports over one client's services and rate limit."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"<BulkService {self.client!r}>"
-
-    @property
-    def limiter(self) -> TokenBucket:
-        """The client's shared :class:`~basecrm_like.ratelimit.TokenBucket`."""
-        return limiter_for(self.client.http_client)
-
-    def service(self, resource: str) -> Service:
-        res = resources.get(resource)
-        service: Service = getattr(self.client, res.name)
-        return service
-
-    def import_records(
-        self,
-        resource: str,
-        rows: Iterable[Mapping[str, Any] | InputRow],
-        key: str | None = None,
-        concurrency: int = 8,
-        on_result: Callable[[RowResult], None] | None = None,
-        *,
-        rate: float | None = DEFAULT_RATE,
-        mapping: Mapping[str, str] | None = None,
-        dry_run: bool = False,
-        compare: bool = True,
-        report: str | None = None,
-        journal: str | None = None,
-        resume: bool = False,
-        stop: threading.Event | None = None,
-        max_attempts: int = 8,
-    ) -> ImportSummary:
-        """Create (or with ``key``, upsert) one record per row; see the module docs.
-
-        ``rows`` is any iterable of dicts, read lazily: column or attribute
-        names to values (strings are coerced by the catalog, ``"custom_fields.x"``
-        and ``"address.city"`` keys are nested). ``on_result`` is called with
-        each :class:`RowResult`, in input order. ``rate`` is requests per second
-        for the whole client (0 = unlimited; None keeps the current one).
-        ``report`` writes a CSV of the results; ``journal`` records outcomes so
-        a later call with ``resume=True`` skips finished rows; ``stop`` (an
-        Event) ends the run after the rows in flight.
-        """
-        limiter = None if dry_run else limiter_for(self.client.http_client, rate)
-        opened = Journal(journal, {"resource": resources.get(resource).name, "key": key},
-                         resume=resume) if journal and not dry_run else None
-        try:
-            importer = Importer(resource, None if dry_run else self.service(resource), key=key,
-                                concurrency=concurrency, compare=compare, mapping=mapping,
-                                journal=opened, stop=stop, max_attempts=max_attempts,
-                                limiter=limiter)
-        except BaseException:
-            if opened is not None:
-                opened.close()
-            raise
-        return run_with_report(importer, rows, on_result, report)
-
-    def import_file(self, resource: str, path: str, key: str | None = None,
-                    concurrency: int = 8, on_result: Callable[[RowResult], None] | None = None,
-                    *, format: str | None = None, encoding: str = "utf-8",
-                    journal: str | bool | None = True, report: str | None = None,
-                    **options: Any) -> ImportSummary:
-        """:meth:`import_records` for a CSV or JSON Lines file.
-
-        ``journal=True`` puts the journal next to the report, or next to the file.
-        """
-        if journal is True:
-            journal = default_journal_path(path, report)
-        rows = read_rows(path, format, encoding)
-        return self.import_records(resource, rows, key, concurrency, on_result,
-                                   journal=journal or None, report=report, **options)
-
-    def export_records(self, resource: str, **filters: Any) -> Iterator[Munch]:
-        """Every record matching ``filters``, fetched lazily page by page."""
-        limiter_for(self.client.http_client)
-        return self.service(resource).iterate(**filters)
 
 
 def run_with_report(importer: Importer, rows: Iterable[Any],

@@ -1,121 +1,21 @@
 """The import engine over a fake API served by ``responses``: statuses, retries, order, resume."""
 from __future__ import annotations
 
-import json
-import random
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 
 import basecrm_like
-from basecrm_like.bulk import Importer, RowResult
-from basecrm_like.journal import Journal
-from basecrm_like.records import InputRow
+from basecrm_like.bulk import Importer, InputRow, Journal, RowResult
 
-BASE = "https://api.example.test/v2"
-STAMP = "2024-01-01T00:00:00Z"
-
-
-class FakeApi:
-    """Contacts in memory; ``fail`` maps (method, n-th call) to an HTTP status."""
-
-    def __init__(self, rsps: responses.RequestsMock) -> None:
-        self.records: list[dict[str, Any]] = []
-        self.calls: list[tuple[str, str]] = []
-        self.fail: dict[tuple[str, int], int] = {}
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        rsps.add_callback(responses.GET, f"{BASE}/contacts", self.list)
-        rsps.add_callback(responses.POST, f"{BASE}/contacts", self.create)
-        rsps.add_callback(responses.POST, f"{BASE}/contacts/upsert", self.upsert)
-
-    def _count(self, what: str, request: Any) -> tuple[int, dict, bytes] | None:
-        with self.lock:
-            self.calls.append((what, request.url))
-            n = sum(1 for c in self.calls if c[0] == what)
-        if self.delay:
-            time.sleep(random.uniform(0, self.delay))
-        status = self.fail.get((what, n))
-        if status == 429:
-            return 429, {"Retry-After": "0"}, b"{}"
-        if status is not None:
-            body = {"errors": [{"error": {"code": "server_error", "message": "boom"}}]}
-            return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
-        return None
-
-    @staticmethod
-    def _query(request: Any) -> dict[str, str]:
-        return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-
-    def _match(self, query: dict[str, str]) -> list[dict[str, Any]]:
-        return [r for r in self.records if all(
-            str(r.get(k)) == v for k, v in query.items() if k not in ("page", "per_page"))]
-
-    def list(self, request: Any) -> tuple[int, dict, bytes]:
-        failed = self._count("list", request)
-        if failed:
-            return failed
-        items = [{"data": r, "meta": {"type": "contact"}} for r in self._match(self._query(request))]
-        return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
-
-    def _store(self, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-        if data.get("last_name") == "REJECT":
-            return {"_error": True}
-        with self.lock:
-            if existing is None:
-                existing = {"id": len(self.records) + 1, "created_at": STAMP, "updated_at": STAMP}
-                self.records.append(existing)
-            else:
-                existing["updated_at"] = "2024-02-02T00:00:00Z"
-            existing.update(data)
-            return dict(existing)
-
-    def _reply(self, record: dict[str, Any]) -> tuple[int, dict, bytes]:
-        if record.get("_error"):
-            body = {"errors": [{"error": {"code": "blank", "message": "is bad",
-                                          "field": "/last_name", "resource": "contact"}}]}
-            return 422, {"Content-Type": "application/json"}, json.dumps(body).encode()
-        return 200, {"Content-Type": "application/json"}, json.dumps(
-            {"data": record, "meta": {"type": "contact"}}).encode()
-
-    def create(self, request: Any) -> tuple[int, dict, bytes]:
-        failed = self._count("create", request)
-        if failed:
-            return failed
-        return self._reply(self._store(json.loads(request.body)["data"], None))
-
-    def upsert(self, request: Any) -> tuple[int, dict, bytes]:
-        failed = self._count("upsert", request)
-        if failed:
-            return failed
-        found = self._match(self._query(request))
-        return self._reply(self._store(json.loads(request.body)["data"],
-                                       found[0] if found else None))
-
-    def count(self, what: str) -> int:
-        return sum(1 for c in self.calls if c[0] == what)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeApi]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield FakeApi(rsps)
+from .conftest import people
 
 
 def importer(client: basecrm_like.Client, **kw: Any) -> Importer:
     kw.setdefault("backoff", 0.001)
     return Importer("contacts", client.contacts, **kw)
-
-
-def people(n: int, start: int = 0) -> list[dict[str, str]]:
-    return [{"first_name": f"F{i}", "last_name": f"L{i}", "email": f"p{i}@example.com"}
-            for i in range(start, start + n)]
 
 
 def run(imp: Importer, rows: Any) -> tuple[Any, list[RowResult]]:
@@ -299,22 +199,3 @@ def test_keys_may_be_custom_fields_or_address_parts() -> None:
         "custom_fields", "external_id")
     assert Importer("leads", None, key="address.city")._key_path == ("address", "city")
 
-
-def test_client_bulk_import_records_with_report(client, api, tmp_path: Path) -> None:
-    report = tmp_path / "report.csv"
-    seen: list[RowResult] = []
-    summary = client.bulk.import_records("contacts", people(3) + [{"first_name": "x"}],
-                                         key="email", rate=0, report=str(report),
-                                         on_result=seen.append)
-    lines = report.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "row,line,status,id,key,error_code,error_field,message"
-    assert [line.split(",")[2] for line in lines[1:]] == ["created"] * 3 + ["failed"]
-    assert len(seen) == 4 and summary.failed == 1 and not summary.ok
-    assert summary.requests == 6 and summary.rate_limited == 0
-
-
-def test_client_bulk_export_records_is_lazy(client, api) -> None:
-    api.records += [{"id": i, "last_name": f"L{i}"} for i in range(1, 4)]
-    records = client.bulk.export_records("contacts")
-    assert api.calls == []
-    assert [r.id for r in records] == [1, 2, 3]

@@ -1,13 +1,7 @@
-"""Sync API: the low-level SyncService, the Sync (ACK/NACK) driver and a SQLite mirror.
+"""A local copy of an account in SQLite, fed page by page by :meth:`Sync.run`.
 
-Calls are made exactly as the official 1.x client makes them, because users'
-unit tests mock ``HttpClient`` and assert on those calls.
-
-The protocol in one paragraph: ``start`` opens a session for a device UUID,
-``fetch`` is called until the queue is drained, and every item whose ack key
-is acknowledged is never sent to that device again. Anything not acknowledged
-comes back in a later session, so a consumer that acknowledges a page only
-after it durably stored it can crash at any point without losing anything.
+The mirror is the :class:`~basecrm_like.sync.driver.Sink` the command line and
+most users drain the Sync queue into; it never talks to the API itself.
 """
 from __future__ import annotations
 
@@ -16,344 +10,27 @@ import logging
 import os
 import re
 import sqlite3
-import tempfile
 import threading
-import time
-import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from . import resources
-from .http_client import HttpClient
-from .resources import Resource
-
-if TYPE_CHECKING:  # the client imports this module; avoid the cycle at run time
-    from .client import Client
+from .. import resources
+from ..errors import Error
+from ..resources import Resource
 
 logger = logging.getLogger("basecrm_like.sync")
 
-DEVICE_HEADER = "X-Basecrm-Device-UUID"
 
+class UnknownTableError(Error, KeyError):
+    """A table was asked for that the mirror does not hold.
 
-class SyncService:
-    """``start``, ``fetch`` and ``ack`` of the Sync API for one device UUID."""
-
-    def __init__(self, http_client: HttpClient) -> None:
-        self.__http_client = http_client
-
-    @property
-    def http_client(self) -> HttpClient:
-        return self.__http_client
-
-    def start(self, device_uuid: str) -> Any:
-        """Open a session; None when there is nothing new for this device (204)."""
-        status, _, session = self.http_client.post(
-            "/sync/start", body=None, headers=self.build_headers(device_uuid))
-        return None if status == 204 else session
-
-    def fetch(self, device_uuid: str, session_id: str, queue: str = "main") -> list[Any]:
-        """The next page of the queue: items with ``meta`` and ``data``; [] when drained."""
-        status, _, root = self.http_client.get(
-            f"/sync/{session_id}/queues/{queue}", params=None,
-            headers=self.build_headers(device_uuid), raw=True)
-        return [] if status == 204 else list(root["items"])
-
-    def ack(self, device_uuid: str, ack_keys: list[str]) -> bool:
-        """Acknowledge items so they are never sent to this device again."""
-        status, _, _ = self.http_client.post(
-            "/sync/ack", body={"ack_keys": ack_keys}, headers=self.build_headers(device_uuid))
-        return status == 202
-
-    @staticmethod
-    def build_headers(device_uuid: str) -> dict[str, str]:
-        return {DEVICE_HEADER: device_uuid}
-
-
-# -- the driver ----------------------------------------------------------------------
-@dataclass
-class SyncSummary:
-    """What one :meth:`Sync.fetch` or :meth:`Sync.run` did.
-
-    ``by_type`` counts the items seen per ``meta.type``; ``estimated_total`` is
-    the server's estimate from ``start`` (None when it gave none); ``stopped``
-    is True when :meth:`Sync.request_stop` ended the run before the queue was drained.
+    Also a ``KeyError``, as it was before it had a class of its own.
     """
 
-    session_id: str | None = None
-    estimated_total: int | None = None
-    pages: int = 0
-    seen: int = 0
-    acked: int = 0
-    nacked: int = 0
-    by_type: Counter[str] = field(default_factory=Counter)
-    stopped: bool = False
-    elapsed: float = 0.0
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
-    @property
-    def drained(self) -> bool:
-        """True when the queue was read to its end (or there was nothing to read)."""
-        return not self.stopped
-
-    def describe(self) -> str:
-        """One line for logs: ``120 items (acked 118, nacked 2) in 3 pages: contact 100, deal 20``."""
-        types = ", ".join(f"{t} {n}" for t, n in sorted(self.by_type.items()))
-        text = (f"{self.seen} items (acked {self.acked}, nacked {self.nacked}) "
-                f"in {self.pages} pages")
-        return f"{text}: {types}" if types else text
-
-
-class Sink(Protocol):
-    """Where :meth:`Sync.run` puts items.
-
-    ``apply(items)`` stores a page durably and returns one ACK (True) or NACK
-    (False) per item, in order. Items are only acknowledged after it returned,
-    so what it committed must survive a crash right after it returns.
-    """
-
-    def apply(self, items: Sequence[Mapping[str, Any]]) -> list[bool]: ...
-
-
-class Sync:
-    """Drives a whole synchronization: start a session, drain the queue, acknowledge.
-
-    >>> sync = Sync(client=client, device_uuid="<your device's UUID>")  # doctest: +SKIP
-    >>> sync.fetch(lambda meta, data: Sync.ACK)                         # doctest: +SKIP
-
-    Compared with the official driver it returns a :class:`SyncSummary`, stops
-    cleanly on :meth:`request_stop`, and keeps what a failing callback already
-    accepted (see :meth:`fetch`).
-    """
-
-    ACK = True
-    NACK = False
-
-    def __init__(self, client: Client, device_uuid: str) -> None:
-        self.__client = client
-        self.__device_uuid = device_uuid
-        self._stop = threading.Event()
-        #: the summary of the current or last run, readable after an exception
-        self.summary = SyncSummary()
-
-    @property
-    def client(self) -> Client:
-        return self.__client
-
-    @property
-    def device_uuid(self) -> str:
-        return self.__device_uuid
-
-    def __repr__(self) -> str:
-        return f"<basecrm_like.Sync device_uuid={self.device_uuid!r}>"
-
-    # -- control --------------------------------------------------------------
-    def request_stop(self) -> None:
-        """End the current run after the page in hand (callback, commit, ack).
-
-        Safe to call from a signal handler or another thread; called between
-        runs, it ends the next one before its first page. What is not fetched
-        yet stays on the server for the next run.
-        """
-        self._stop.set()
-
-    @staticmethod
-    def device_uuid_from(path: str | os.PathLike[str]) -> str:
-        """The device UUID kept in ``path``, created (uuid4) on first use.
-
-        The file is written atomically, and when two processes create it at the
-        same moment both end up with the one that landed first. Keep the file:
-        a new UUID makes the server send the whole account again.
-        """
-        target = Path(path)
-        existing = _read_device_file(target)
-        if existing is not None:
-            return existing
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(f"{uuid.uuid4()}\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, target)  # fails if another process got there first
-            except FileExistsError:
-                pass
-            except OSError:  # no hard links on this file system
-                os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        _fsync_dir(target.parent)
-        found = _read_device_file(target)
-        if found is None:  # pragma: no cover - only if the file vanished in between
-            raise OSError(f"could not keep the device UUID in {target}")
-        return found
-
-    # -- the flows ------------------------------------------------------------
-    def fetch(self, callback: Callable[[Any, Any], Any]) -> SyncSummary:
-        """Call ``callback(meta, data)`` for every item; acknowledge those it ACKs.
-
-        ``callback`` returns :attr:`ACK` (or anything true) to acknowledge an
-        item and :attr:`NACK` to have it sent again in a later session. The
-        keys of a page are acknowledged after the callback returned for every
-        item of that page, never before.
-
-        If the callback raises, the run stops: the items of that page it
-        already ACKed are acknowledged, the failing item and the rest are not
-        (they come back next time), and the exception propagates.
-        """
-
-        def handle(items: list[Any]) -> tuple[list[str], BaseException | None]:
-            keys: list[str] = []
-            for item in items:
-                try:
-                    verdict = callback(item["meta"], item["data"])
-                except BaseException as exc:  # KeyboardInterrupt too: keep what was done
-                    return keys, exc
-                self._count(item, bool(verdict), keys)
-            return keys, None
-
-        return self._drain(handle)
-
-    def run(self, sink: Sink, progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
-        """Drain the queue into ``sink`` (e.g. :class:`SqliteMirror`), page by page.
-
-        Each page is handed to ``sink.apply`` (one transaction) and acknowledged
-        only after it returned, so the run can be killed at any moment and run
-        again: nothing is lost and nothing is applied twice. ``progress`` is
-        called with the running summary after every acknowledged page.
-        """
-
-        def handle(items: list[Any]) -> tuple[list[str], BaseException | None]:
-            verdicts = sink.apply(items)
-            if len(verdicts) != len(items):
-                raise ValueError(f"{type(sink).__name__}.apply returned {len(verdicts)} "
-                                 f"verdicts for {len(items)} items")
-            keys: list[str] = []
-            for item, verdict in zip(items, verdicts, strict=True):
-                self._count(item, verdict, keys)
-            return keys, None
-
-        return self._drain(handle, progress)
-
-    # -- the loop shared by both ---------------------------------------------
-    def _drain(self, handle: Callable[[list[Any]], tuple[list[str], BaseException | None]],
-               progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
-        summary = self.summary = SyncSummary()
-        started = time.monotonic()
-        try:
-            session = self.client.sync.start(self.device_uuid)
-            if session is None or "id" not in session:
-                return summary
-            summary.session_id = str(session["id"])
-            summary.estimated_total = _estimated_total(session)
-            previous: list[str] | None = None
-            while not self._stop.is_set():
-                items = self.client.sync.fetch(self.device_uuid, session["id"])
-                if not items:
-                    break
-                summary.pages += 1
-                keys, failure = handle(items)
-                if failure is not None:
-                    self._ack_after_failure(keys)
-                    raise failure
-                if keys:
-                    self.client.sync.ack(self.device_uuid, keys)
-                if progress is not None:
-                    progress(summary)
-                page_keys = [_ack_key(i) or "" for i in items]
-                if page_keys == previous:  # a server resending one page forever
-                    logger.warning("sync: the server sent the same page twice in session %s; "
-                                   "stopping this run", summary.session_id)
-                    break
-                previous = page_keys
-            else:
-                summary.stopped = True
-            return summary
-        finally:
-            summary.elapsed = time.monotonic() - started
-            self._stop.clear()  # a stop ends one run; one asked for before it began counts
-
-    def _count(self, item: Any, verdict: bool, keys: list[str]) -> None:
-        summary = self.summary
-        summary.seen += 1
-        summary.by_type[_item_type(item)] += 1
-        key = _ack_key(item) if verdict else None
-        if key is not None:
-            keys.append(key)
-            summary.acked += 1
-        else:
-            if verdict:
-                logger.warning("sync: an item has no meta.sync.ack_key; it cannot be acknowledged")
-            summary.nacked += 1
-
-    def _ack_after_failure(self, keys: list[str]) -> None:
-        if not keys:
-            return
-        try:
-            self.client.sync.ack(self.device_uuid, keys)
-        except Exception:  # the callback's exception is the one to report
-            logger.exception("sync: could not acknowledge %d items before stopping; "
-                             "they will be sent again", len(keys))
-
-
-def _item_type(item: Any) -> str:
-    meta = item.get("meta") if isinstance(item, Mapping) else None
-    kind = meta.get("type") if isinstance(meta, Mapping) else None
-    return str(kind) if kind else "unknown"
-
-
-def _ack_key(item: Any) -> str | None:
-    try:
-        key = item["meta"]["sync"]["ack_key"]
-    except (KeyError, TypeError):
-        return None
-    return None if key is None else str(key)
-
-
-def _estimated_total(session: Any) -> int | None:
-    try:
-        queues = session.get("queues") or []
-        total = sum(int((q.get("data") or q)["total_count"]) for q in queues)
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None
-    return total if queues else None
-
-
-_UUID_RE = re.compile(r"^[0-9a-fA-F-]{32,36}$")
-
-
-def _read_device_file(path: Path) -> str | None:
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError:
-        text = "?"
-    if not _UUID_RE.match(text):
-        raise ValueError(
-            f"{path} does not hold a device UUID; fix or delete it (a new UUID makes the "
-            "server send the whole account again)")
-    return text
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-# -- the SQLite mirror ---------------------------------------------------------------
 _JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
                          "object_list"})
 _SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "number": "REAL", "string": "TEXT",
@@ -605,7 +282,7 @@ class SqliteMirror:
                 f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ?", (name, name)).fetchall()
         if rows:
             return str(rows[0][0])
-        raise KeyError(f"no table for {name!r} in {self.path}; tables: "
+        raise UnknownTableError(f"no table for {name!r} in {self.path}; tables: "
                        f"{', '.join(self.tables()) or 'none yet'}")
 
     def count(self, table: str) -> int:

@@ -1,11 +1,7 @@
 """The Sync driver without a server: the API is faked with ``responses``."""
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import threading
-import uuid
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -14,108 +10,9 @@ import pytest
 import responses
 
 import basecrm_like
-from basecrm_like.sync import DEVICE_HEADER, SqliteMirror, Sync, SyncService, SyncSummary
+from basecrm_like.sync import SqliteMirror, Sync, SyncService, SyncSummary
 
-BASE = "https://api.example.test"
-DEVICE = "6dadcec8-6e61-4691-b318-1aab27b8ecf2"
-SESSION = "a1b2c3d4-session"
-
-
-def item(kind: str, id: int, rev: int = 1, event: str = "created", **data: Any) -> dict[str, Any]:
-    return {"data": {"id": id, **data},
-            "meta": {"type": kind, "sync": {"event_type": event, "revision": rev,
-                                            "ack_key": f"{kind.capitalize()}-{id}-{rev}"}}}
-
-
-class FakeSyncApi:
-    """Serves ``pages`` one per fetch, then 204; records every request in ``log``."""
-
-    def __init__(self, rsps: responses.RequestsMock, pages: list[list[dict[str, Any]]],
-                 start_status: int = 201) -> None:
-        self.pages = list(pages)
-        self.log: list[tuple[str, Any]] = []
-        self.acked: list[str] = []
-        self.start_status = start_status
-        self.on_ack: Any = None
-        rsps.add_callback(responses.POST, f"{BASE}/v2/sync/start", callback=self._start)
-        rsps.add_callback(responses.GET, f"{BASE}/v2/sync/{SESSION}/queues/main",
-                          callback=self._fetch)
-        rsps.add_callback(responses.POST, f"{BASE}/v2/sync/ack", callback=self._ack)
-
-    def _start(self, request: Any) -> tuple[int, dict[str, str], str]:
-        assert request.headers[DEVICE_HEADER] == DEVICE
-        assert request.body is None
-        self.log.append(("start", None))
-        if self.start_status == 204:
-            return 204, {}, ""
-        total = sum(len(p) for p in self.pages)
-        body = {"data": {"id": SESSION, "queues": [
-            {"data": {"name": "main", "pages": len(self.pages), "total_count": total},
-             "meta": {"type": "sync_queue"}}]}, "meta": {"type": "sync_session"}}
-        return 201, {"Content-Type": "application/json"}, json.dumps(body)
-
-    def _fetch(self, request: Any) -> tuple[int, dict[str, str], str]:
-        assert request.headers[DEVICE_HEADER] == DEVICE
-        if not self.pages:
-            self.log.append(("fetch", 0))
-            return 204, {}, ""
-        page = self.pages.pop(0)
-        self.log.append(("fetch", len(page)))
-        body = {"items": page, "meta": {"type": "collection", "count": len(page),
-                                        "count_left": sum(len(p) for p in self.pages)}}
-        return 200, {"Content-Type": "application/json"}, json.dumps(body)
-
-    def _ack(self, request: Any) -> tuple[int, dict[str, str], str]:
-        assert request.headers[DEVICE_HEADER] == DEVICE
-        keys = json.loads(request.body)["data"]["ack_keys"]
-        self.log.append(("ack", keys))
-        if self.on_ack is not None:
-            self.on_ack(keys)
-        self.acked.extend(keys)
-        return 202, {}, ""
-
-
-@pytest.fixture
-def rsps() -> Any:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as r:
-        yield r
-
-
-PAGE1 = [item("contact", 1), item("deal", 2), item("lead", 3)]
-PAGE2 = [item("contact", 4, 2, "updated"), item("deal", 5, 3, "deleted")]
-
-
-# -- the low-level service, exactly as the official client calls HttpClient -------------
-def test_sync_service_makes_the_official_calls() -> None:
-    http = mock.Mock(spec=basecrm_like.HttpClient)
-    service = SyncService(http)
-    headers = {"X-Basecrm-Device-UUID": DEVICE}
-
-    http.post.return_value = (201, {}, {"id": SESSION})
-    assert service.start(DEVICE) == {"id": SESSION}
-    http.post.assert_called_once_with("/sync/start", body=None, headers=headers)
-
-    http.get.return_value = (200, {}, {"items": PAGE1})
-    assert service.fetch(DEVICE, SESSION) == PAGE1
-    http.get.assert_called_once_with(f"/sync/{SESSION}/queues/main", params=None,
-                                     headers=headers, raw=True)
-
-    http.post.reset_mock()
-    http.post.return_value = (202, {}, b"")
-    assert service.ack(DEVICE, ["Contact-1-1"]) is True
-    http.post.assert_called_once_with("/sync/ack", body={"ack_keys": ["Contact-1-1"]},
-                                      headers=headers)
-
-
-def test_sync_service_204_paths() -> None:
-    http = mock.Mock(spec=basecrm_like.HttpClient)
-    service = SyncService(http)
-    http.post.return_value = (204, {}, b"")
-    assert service.start(DEVICE) is None
-    http.get.return_value = (204, {}, b"")
-    assert service.fetch(DEVICE, SESSION) == []
-    http.post.return_value = (200, {}, b"")
-    assert service.ack(DEVICE, ["x"]) is False
+from .conftest import BASE, DEVICE, PAGE1, PAGE2, SESSION, FakeSyncApi, item
 
 
 def test_sync_driver_calls_client_sync_with_positional_arguments() -> None:
@@ -373,44 +270,10 @@ def test_run_rejects_a_sink_returning_the_wrong_number_of_verdicts(
     assert api.acked == []
 
 
-# -- device UUID -------------------------------------------------------------------------
-def test_device_uuid_is_created_once_and_remembered(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "crm.sqlite.device"
-    first = Sync.device_uuid_from(path)
-    assert uuid.UUID(first).version == 4
-    assert Sync.device_uuid_from(str(path)) == first
-    assert path.read_text().strip() == first
-    assert os.listdir(path.parent) == ["crm.sqlite.device"]  # no temporary file left
-
-
-def test_device_uuid_file_with_garbage_is_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "device"
-    path.write_text("not a uuid\n")
-    with pytest.raises(ValueError, match="does not hold a device UUID"):
-        Sync.device_uuid_from(path)
-
-
-def test_concurrent_first_use_agrees_on_one_uuid(tmp_path: Path) -> None:
-    path = tmp_path / "device"
-    found: list[str] = []
-    barrier = threading.Barrier(8)
-
-    def worker() -> None:
-        barrier.wait()
-        found.append(Sync.device_uuid_from(path))
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert len(found) == 8 and len(set(found)) == 1
-    assert path.read_text().strip() == found[0]
-
-
 def test_sync_keeps_the_official_surface(client: basecrm_like.Client) -> None:
     sync = Sync(client=client, device_uuid=DEVICE)
     assert sync.client is client and sync.device_uuid == DEVICE
     assert Sync.ACK is True and Sync.NACK is False
     assert isinstance(client.sync, SyncService)
     assert DEVICE in repr(sync)
+

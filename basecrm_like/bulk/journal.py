@@ -20,14 +20,17 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
-__all__ = ["Journal", "JournalEntry", "JournalError"]
+from ..errors import Error
+from ..support.files import fsync_directory
+
+__all__ = ["Journal", "JournalEntry", "JournalError", "default_journal_path"]
 
 FORMAT = 1
 #: statuses that mean "this row is done, do not send it again"
 DONE = frozenset({"created", "updated", "unchanged", "skipped"})
 
 
-class JournalError(Exception):
+class JournalError(Error):
     """The journal cannot be used for this run (another run's, unfinished, unreadable)."""
 
 
@@ -105,6 +108,8 @@ class Journal:
             self.finished = False
             self._write({"journal": FORMAT, "started": _now(), **self.meta})
         self.sync()
+        if not append:  # a new file: its name must survive a power cut as well as its lines
+            fsync_directory(directory)
 
     def _load(self) -> dict[str, Any]:
         header: dict[str, Any] = {}
@@ -216,6 +221,14 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def default_journal_path(input_path: str | None, report_path: str | None) -> str:
+    """Next to the report when there is one, else next to the input."""
+    base = report_path or input_path
+    if not base:
+        raise JournalError("a journal needs a report or an input path to sit next to")
+    return f"{base}.journal"
 
 
 def _now() -> str:

@@ -1,0 +1,134 @@
+"""``client.bulk``: imports and exports over one client's HTTP layer and services.
+
+The client hands this service its HTTP layer and its services; nothing here
+changes them. An import with its own ``rate`` paces itself with a
+:class:`~basecrm_like.ratelimit.TokenBucket` of its own, over a sibling of the
+client's HTTP layer (same session and token, that limiter), so when it ends
+the client is exactly as fast as before.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from munch import Munch
+
+from .. import resources
+from ..http_client import HttpClient
+from ..ratelimit import DEFAULT_RATE, TokenBucket
+from ..services import Service
+from .engine import Importer, run_with_report
+from .journal import Journal, default_journal_path
+from .results import ImportSummary, RowResult
+from .rows import InputRow, read_rows
+
+__all__ = ["BulkService"]
+
+
+class BulkService:
+    """Imports and exports for one client.
+
+    ``services`` maps resource names (``"contacts"``) to the client's services,
+    which run over ``http_client``.
+    """
+
+    def __init__(self, http_client: HttpClient, services: Mapping[str, Service]) -> None:
+        self.http_client = http_client
+        self.services = services
+
+    def __repr__(self) -> str:
+        return f"<BulkService base_url={self.http_client.config.base_url!r}>"
+
+    @property
+    def limiter(self) -> Any:
+        """The client's own rate limiter (``Client(rate_limit=...)``), or None.
+
+        An import with an explicit ``rate`` uses a bucket of its own instead.
+        """
+        return self.http_client.limiter
+
+    def service(self, resource: str) -> Service:
+        """The client's service for ``resource`` (a name such as ``contacts``)."""
+        return self.services[resources.get(resource).name]
+
+    def import_records(
+        self,
+        resource: str,
+        rows: Iterable[Mapping[str, Any] | InputRow],
+        key: str | None = None,
+        concurrency: int = 8,
+        on_result: Callable[[RowResult], None] | None = None,
+        *,
+        rate: float | None = DEFAULT_RATE,
+        mapping: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        compare: bool = True,
+        report: str | None = None,
+        journal: str | None = None,
+        resume: bool = False,
+        stop: threading.Event | None = None,
+        max_attempts: int = 8,
+    ) -> ImportSummary:
+        """Create (or with ``key``, upsert) one record per row; see :mod:`basecrm_like.bulk`.
+
+        ``rows`` is any iterable of dicts, read lazily: column or attribute
+        names to values (strings are coerced by the catalog, ``"custom_fields.x"``
+        and ``"address.city"`` keys are nested). ``on_result`` is called with
+        each :class:`RowResult`, in input order. ``rate`` is requests per second
+        for this import (0 = unlimited; None = the client's own ``rate_limit``,
+        if it has one); the client itself is never slowed down by it.
+        ``report`` writes a CSV of the results; ``journal`` records outcomes so
+        a later call with ``resume=True`` skips finished rows; ``stop`` (an
+        Event) ends the run after the rows in flight.
+        """
+        res = resources.get(resource)
+        service: Service | None = None
+        limiter: TokenBucket | None = None
+        if not dry_run:
+            service = self.service(res.name)
+            if rate is None:
+                own = self.http_client.limiter
+                limiter = own if isinstance(own, TokenBucket) else None
+            else:
+                limiter = TokenBucket(rate)
+                service = type(service)(self.http_client.with_limiter(limiter))
+        opened = Journal(journal, {"resource": res.name, "key": key},
+                         resume=resume) if journal and not dry_run else None
+        try:
+            importer = Importer(res, service, key=key, concurrency=concurrency,
+                                compare=compare, mapping=mapping, journal=opened, stop=stop,
+                                max_attempts=max_attempts, limiter=limiter)
+        except BaseException:
+            if opened is not None:
+                opened.close()
+            raise
+        try:
+            return run_with_report(importer, rows, on_result, report)
+        finally:
+            cache = self.services[res.name].cache
+            if cache is not None and not dry_run:
+                # the import wrote through a service of its own: what the client cached is stale
+                cache.invalidate(res.name)
+
+    def import_file(self, resource: str, path: str, key: str | None = None,
+                    concurrency: int = 8, on_result: Callable[[RowResult], None] | None = None,
+                    *, format: str | None = None, encoding: str = "utf-8",
+                    journal: str | bool | None = True, report: str | None = None,
+                    **options: Any) -> ImportSummary:
+        """:meth:`import_records` for a CSV or JSON Lines file.
+
+        ``journal=True`` puts the journal next to the report, or next to the file.
+        """
+        if journal is True:
+            journal = default_journal_path(path, report)
+        rows = read_rows(path, format, encoding)
+        return self.import_records(resource, rows, key, concurrency, on_result,
+                                   journal=journal or None, report=report, **options)
+
+    def export_records(self, resource: str, **filters: Any) -> Iterator[Munch]:
+        """Every record matching ``filters``, fetched lazily page by page.
+
+        Paced by the client's own ``rate_limit``, if any; the client is left as it was.
+        """
+        return self.service(resource).iterate(**filters)

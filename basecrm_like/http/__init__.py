@@ -1,0 +1,7 @@
+"""The hand-written HTTP core: options, errors, encoding, envelopes, retries, redaction,
+rate limiting and the transport. It knows no resource."""
+from .config import ClientOptions, Configuration
+from .ratelimit import TokenBucket
+from .transport import HttpClient, TokenSource
+
+__all__ = ["ClientOptions", "Configuration", "HttpClient", "TokenBucket", "TokenSource"]

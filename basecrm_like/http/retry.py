@@ -1,0 +1,118 @@
+"""When a request is tried again, and how long to wait first.
+
+urllib3's Retry does the retrying inside the connection pool; these are the
+API's rules on top of it, and the one reading of ``Retry-After``.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+from urllib3.util.retry import Retry
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+#: the longest pause a server's Retry-After can impose on us (seconds)
+MAX_RETRY_AFTER = 120.0
+
+
+class Limiter(Protocol):
+    """What the HTTP layer needs from a rate limiter such as :class:`~basecrm_like.ratelimit.TokenBucket`."""
+
+    def acquire(self) -> float: ...
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None: ...
+
+
+#: The limiter of the request being sent on this thread. urllib3 retries inside
+#: one shared adapter, so a retried attempt can only find the limiter of the
+#: HttpClient that sent it through the context of the call.
+attempt_limiter: ContextVar[Limiter | None] = ContextVar("basecrm_like_attempt_limiter",
+                                                           default=None)
+
+
+class ApiRetry(Retry):
+    """urllib3's Retry with the API's rules.
+
+    - connection failures before the request went out: every method (urllib3's
+      ``connect`` counter; a POST that never left cannot have been applied);
+    - read failures and 502/503/504: idempotent methods only;
+    - 429: every method, since the server refused it without applying it;
+      Retry-After is honoured, otherwise exponential backoff with jitter.
+    """
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429:
+            return bool(self.total) and (self.status is None or self.status > 0)
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def get_backoff_time(self) -> float:
+        # urllib3 retries the first failure at once; a server that just said
+        # "too busy" deserves a pause from the first retry on.
+        attempts = sum(1 for h in self.history if h.redirect_location is None)
+        if attempts == 0:
+            return 0.0
+        return backoff_delay(self.backoff_factor, attempts, self.backoff_max)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        return parse_retry_after(response.headers)
+
+    def increment(self, *args: Any, **kwargs: Any) -> ApiRetry:
+        retry = super().increment(*args, **kwargs)
+        # Not exhausted, so another attempt follows. Attempts urllib3 makes
+        # never reach HttpClient.send: the limiter hears of the answer here and
+        # books the next attempt (the last answer is observed by send).
+        limiter = attempt_limiter.get()
+        if limiter is not None:
+            response = kwargs.get("response")
+            if response is not None:
+                limiter.observe(response.status, response.headers)
+            limiter.acquire()
+        return retry
+
+
+def backoff_delay(factor: float, attempt: int, ceiling: float) -> float:
+    """Exponential backoff with jitter: between half and all of ``factor * 2**(attempt-1)``,
+    capped at ``ceiling``, so clients retrying together spread out."""
+    top = min(ceiling, factor * (2 ** (attempt - 1)))
+    return random.uniform(top / 2, top)
+
+
+def build_retry(max_retries: int, backoff_factor: float) -> ApiRetry:
+    return ApiRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        backoff_max=30,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds the server asks us to wait: ``Retry-After`` as seconds or an HTTP date,
+    at most :data:`MAX_RETRY_AFTER`; None when absent or unreadable."""
+    value = headers.get("Retry-After") if headers else None
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+

@@ -1,0 +1,311 @@
+"""HttpClient: the one sender every service calls, over a pooled ``requests.Session``.
+
+Kept free of any knowledge of resources, so that the catalog and services can
+change without touching how bytes go over the wire.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+from urllib.parse import quote_plus, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+
+from . import errors
+from .config import Configuration
+from .encoding import decode_json, encode_json, encode_params
+from .envelopes import unwrap_envelope, wrap_envelope
+from .logging import enable_verbose_logging, log_request, log_response, request_logging
+from .redaction import redact_secrets
+from .retry import ApiRetry, Limiter, attempt_limiter, build_retry, parse_retry_after
+
+ERROR_EXCERPT = 200
+
+
+class TokenSource(Protocol):
+    """What the HTTP layer needs from a token provider such as OAuth2's TokenManager."""
+
+    def access_token(self) -> str: ...
+
+    def renew(self, rejected: str) -> bool: ...
+
+    def secrets(self) -> list[str]: ...
+
+
+class HttpClient:
+    """Sends requests to ``{base_url}/v2{url}`` and returns ``(status, headers, body)``.
+
+    Same methods and return values as the official client, over one pooled
+    ``requests.Session`` with retries. Safe to share between threads.
+    """
+
+    API_VERSION = "/v2"
+
+    def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
+                 token_source: TokenSource | None = None,
+                 session: requests.Session | None = None) -> None:
+        """``limiter`` is asked before every attempt and told every answer;
+        ``token_source`` supplies the bearer token instead of ``config.access_token``
+        (OAuth2); ``session`` shares another HttpClient's pooled session."""
+        self.config = config
+        own_session = session is None and config.session is None
+        self.session = session or config.session or requests.Session()
+        self._limiter = limiter
+        self._token_source = token_source
+        if not isinstance(getattr(self.session.get_adapter(config.base_url), "max_retries", None),
+                          ApiRetry):
+            adapter = HTTPAdapter(
+                max_retries=build_retry(config.max_retries, config.backoff_factor),
+                pool_connections=config.pool_size,
+                pool_maxsize=config.pool_size,
+            )
+            # Your own session keeps its adapters elsewhere; ours serves the API host.
+            for prefix in ("https://", "http://") if own_session else (config.base_url,):
+                self.session.mount(prefix, adapter)
+        if config.verbose:
+            enable_verbose_logging()
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The rate limiter every request of this HttpClient goes through, if any."""
+        return self._limiter
+
+    @property
+    def token_source(self) -> TokenSource | None:
+        """Where bearer tokens come from when not ``config.access_token`` (OAuth2)."""
+        return self._token_source
+
+    #: the name the OAuth2 code and its tests know the token source by
+    token_manager = token_source
+
+    def with_limiter(self, limiter: Limiter | None) -> HttpClient:
+        """A new HttpClient over the same session, pool and token source, with ``limiter``.
+
+        This one is left as it is, so work that needs its own pace never
+        slows down the client it was handed.
+        """
+        return HttpClient(self.config, limiter=limiter, token_source=self._token_source,
+                          session=self.session)
+
+    # -- the official surface -------------------------------------------------
+    def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any, Any]:
+        return self.request("GET", url, params=params, **kwargs)
+
+    def post(self, url: str, body: Any = None, **kwargs: Any) -> tuple[int, Any, Any]:
+        return self.request("POST", url, body=body, **kwargs)
+
+    def put(self, url: str, body: Any = None, **kwargs: Any) -> tuple[int, Any, Any]:
+        return self.request("PUT", url, body=body, **kwargs)
+
+    def delete(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any, Any]:
+        return self.request("DELETE", url, params=params, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
+    ) -> tuple[int, Any, Any]:
+        """Send one request; raise a typed error for any non-2xx answer."""
+        method = method.upper()
+        full_url = self.build_url(url)
+        all_headers = {
+            "Accept": "application/json",
+            "User-Agent": self.config.user_agent,
+            "Authorization": self.authorization(),
+        }
+        data = None
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+            data = encode_json(body if raw else wrap_envelope(body)).encode("utf-8")
+        if headers:
+            all_headers.update(headers)
+        query = encode_params(params)
+        resp = self.send(method, full_url, query, data, all_headers)
+        if resp.status_code == 401 and self._token_source is not None \
+                and not (headers and "Authorization" in headers):
+            # an expired OAuth2 token: refresh once, then repeat the request once
+            if self._token_source.renew(all_headers["Authorization"].partition(" ")[2]):
+                all_headers["Authorization"] = self.authorization()
+                resp = self.send(method, full_url, query, data, all_headers)
+        return self.handle_response(resp, raw)
+
+    # -- building blocks ------------------------------------------------------
+    def build_url(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.config.base_url}{self.API_VERSION}{url}"
+
+    def authorization(self) -> str:
+        if self._token_source is not None:
+            return f"Bearer {self._token_source.access_token()}"
+        return f"Bearer {self.config.access_token}"
+
+    def post_form(self, url: str, form: Mapping[str, str], *,
+                  auth: tuple[str, str] | None = None,
+                  secrets: Iterable[str] = ()) -> tuple[int, Mapping[str, str], Any]:
+        """POST a form to an absolute URL (OAuth2's token endpoint), with this client's
+        session, retries, timeouts and connection error mapping.
+
+        Unlike :meth:`request` an error status is returned, not raised, so the
+        caller can read the error from the body. ``secrets`` (client secret,
+        codes, refresh tokens) are kept out of the log like the access token.
+        Returns ``(status, headers, body)``, the body parsed from JSON when it is.
+        """
+        headers = {"Accept": "application/json", "User-Agent": self.config.user_agent,
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        data = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in form.items()).encode()
+        resp = self.send("POST", url, [], data, headers, auth=auth, secrets=tuple(secrets))
+        body: Any = resp.content
+        if "json" in resp.headers.get("Content-Type", "") and resp.content:
+            try:
+                body = json.loads(resp.content)
+            except ValueError:
+                body = resp.content
+        return resp.status_code, resp.headers, body
+
+    def send(self, method: str, url: str, params: list[tuple[str, str]], data: bytes | None,
+             headers: Mapping[str, str], *, auth: tuple[str, str] | None = None,
+             secrets: tuple[str, ...] = ()) -> requests.Response:
+        """One logical request (urllib3 retries inside), mapped to our transport errors."""
+        if self._limiter is not None:
+            self._limiter.acquire()
+        verbose = request_logging()
+        started = time.perf_counter()
+        if verbose:
+            log_request(method, url, params, data, headers, self._redactor(secrets))
+        context = attempt_limiter.set(self._limiter)
+        try:
+            # verify is passed per request: a session-level verify loses to
+            # REQUESTS_CA_BUNDLE in requests' environment merging.
+            resp = self.session.request(
+                method, url, params=params or None, data=data, headers=headers, auth=auth,
+                timeout=self.config.timeout, verify=self.config.verify_ssl,
+                allow_redirects=False,
+            )
+        except requests.exceptions.Timeout as exc:
+            raise self._timeout_error(method, url, exc) from None
+        except requests.exceptions.ConnectionError as exc:
+            if _is_read_timeout(exc):
+                raise self._timeout_error(method, url, exc) from None
+            raise errors.ConnectionError(
+                f"{method} {_path_of(url)}: cannot reach {self._host_of(url)} "
+                f"({_root_cause(exc)}); check base_url and the network, then retry",
+                request=exc.request,
+            ) from None
+        finally:
+            attempt_limiter.reset(context)
+        if verbose:
+            log_response(method, _path_of(url), resp, time.perf_counter() - started,
+                         self._redactor(secrets))
+        if self._limiter is not None:
+            self._limiter.observe(resp.status_code, resp.headers)
+        return resp
+
+    def _host_of(self, url: str) -> str:
+        if url.startswith(self.config.base_url):
+            return self.config.base_url
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+    def _timeout_error(self, method: str, url: str,
+                       exc: requests.exceptions.RequestException) -> errors.TimeoutError:
+        return errors.TimeoutError(
+            f"{method} {_path_of(url)} timed out after {self.config.timeout!r} s; "
+            "raise the timeout option or retry later",
+            request=exc.request,
+        )
+
+    def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
+        if not 200 <= resp.status_code < 300:
+            raise self.error_for(resp)
+        content_type = resp.headers.get("Content-Type", "")
+        if "json" in content_type and resp.content:
+            try:
+                decoded = decode_json(resp.content)
+            except ValueError:
+                return resp.status_code, resp.headers, resp.content
+            body = decoded if raw else unwrap_envelope(decoded)
+        else:
+            body = resp.content
+        return resp.status_code, resp.headers, body
+
+    def error_for(self, resp: requests.Response) -> errors.BaseError:
+        """The typed error for an answer, whatever its body looks like.
+
+        The body is redacted first: a server echoing a token back must not put
+        it into an exception message that ends up in a log.
+        """
+        status = resp.status_code
+        text = self.redact(resp.text) if resp.content else ""
+        payload: Any = None
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        error_list: list[Any] = []
+        logref = resp.headers.get("X-Request-Id")
+        excerpt = None
+        if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+            error_list = [e for e in payload["errors"] if isinstance(e, dict)]
+            meta = payload.get("meta")
+            if isinstance(meta, dict) and meta.get("logref"):
+                logref = str(meta["logref"])
+        else:
+            excerpt = text[:ERROR_EXCERPT]
+        args = (status, logref, error_list, resp.headers, excerpt)
+        if status == 422:
+            return errors.ResourceError(*args)
+        if status == 429:
+            return errors.RateLimitError(*args, retry_after=parse_retry_after(resp.headers))
+        if 400 <= status < 500:
+            return errors.RequestError(*args)
+        return errors.ServerError(*args)
+
+    # -- secrets ------------------------------------------------------------------
+    def _redactor(self, extra: tuple[str, ...]) -> Callable[[str], str]:
+        return lambda text: self.redact(text, extra)
+
+    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
+        return redact_secrets(text, [*self.secrets(), *extra])
+
+    def secrets(self) -> Iterable[str]:
+        """Values that must never be logged; OAuth adds its tokens here."""
+        values = [self.config.access_token] if self.config.access_token else []
+        if self._token_source is not None:
+            values.extend(self._token_source.secrets())
+        return values
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """requests reports a read timeout that exhausted urllib3's retries as a
+    ConnectionError wrapping MaxRetryError; callers want a Timeout."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _root_cause(exc: BaseException) -> str:
+    seen = exc
+    while True:
+        nxt = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if nxt is None or nxt is seen:
+            break
+        seen = nxt
+        if not isinstance(seen, BaseException):
+            break
+    if exc.args and isinstance(exc.args[0], BaseException):
+        seen = exc.args[0]
+        while getattr(seen, "reason", None) is not None:
+            seen = seen.reason  # type: ignore[attr-defined]
+    return type(seen).__name__ + (f": {seen}" if str(seen) else "")

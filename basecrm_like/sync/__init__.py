@@ -1,0 +1,19 @@
+"""Sync API: the wire calls, the Sync (ACK/NACK) driver, the device file and a SQLite mirror.
+
+``basecrm_like.sync`` is where code written for the official client imports
+``Sync`` and ``SyncService`` from; each job lives in a module of its own:
+
+- :mod:`.wire`: :class:`SyncService`, the ``start``/``fetch``/``ack`` calls;
+- :mod:`.driver`: :class:`Sync`, which drains the queue and acknowledges;
+- :mod:`.device`: the file keeping a device's UUID between runs;
+- :mod:`.mirror`: :class:`SqliteMirror`, a local copy of the account.
+"""
+from .device import DeviceFileError
+from .driver import Sink, SinkError, Sync, SyncClient, SyncSummary
+from .mirror import SqliteMirror, UnknownTableError
+from .wire import DEVICE_HEADER, SyncService
+
+__all__ = [
+    "DEVICE_HEADER", "DeviceFileError", "Sink", "SinkError", "SqliteMirror", "Sync",
+    "SyncClient", "SyncService", "SyncSummary", "UnknownTableError",
+]
