@@ -11,10 +11,11 @@ import click
 import requests
 
 from .. import resources
+from ..bulk import export_columns, flatten_record
 from ..errors import BaseError, ConfigurationError
 from ..http_client import encode_json
-from ..records import export_columns, flatten_record
 from ..resources import Resource
+from ..support import keypaths
 from .shared import EXIT_OK, account_options, fail_to_run, make_client
 
 #: records read before the CSV header is written, to learn the custom field names in use
@@ -53,18 +54,19 @@ def parse_filters(res: Resource, filters: Iterable[str]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name:
             raise ValueError(f"--filter {item!r} must look like name=value")
-        head, dot, rest = name.partition(".")
-        if dot and head == "custom_fields" and res.has_custom_fields:
-            params.setdefault("custom_fields", {})[rest] = value
-        elif dot and head == "address" and f"address[{rest}]" in known:
-            params.setdefault("address", {})[rest] = value
-        elif name in known and not name.startswith("address["):
-            params[name] = value
+        head, member = keypaths.split(name)
+        if member is None:
+            allowed = name in known and not name.startswith("address[")
+        elif head == "custom_fields":
+            allowed = res.has_custom_fields
         else:
+            allowed = head == "address" and f"address[{member}]" in known
+        if not allowed:
             shown = sorted(f.replace("[", ".").rstrip("]") for f in known)
             extra = ", custom_fields.<name>" if res.has_custom_fields else ""
             raise ValueError(f"{res.name} cannot be filtered on {name!r}; the filters are "
                              f"{', '.join(shown)}{extra}")
+        keypaths.nest(params, name, value)
     return params
 
 

@@ -17,11 +17,14 @@ from ..bulk import (
     InputError,
     JournalError,
     default_journal_path,
+    detect_format,
+    load_map_file,
+    parse_map_options,
     read_rows,
     run_with_report,
+    scan_file,
 )
 from ..errors import ConfigurationError
-from ..records import detect_format, load_map_file, parse_map_options, scan_file
 from .progress import RowProgress
 from .shared import (
     EXIT_INTERRUPTED,

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from basecrm_like import resources
+from basecrm_like.cli.export import parse_filters
+
 from . import BASE, TOKEN
 
 
@@ -44,3 +47,13 @@ def test_export_jsonl_to_stdout(invoke, rsps) -> None:
 def test_export_problems_exit_2(invoke, args, message) -> None:
     code, _, err = invoke("export", *args, "--token", TOKEN, "--base-url", BASE)
     assert code == 2 and message in err
+
+
+def test_filters_on_nested_attributes_become_nested_parameters() -> None:
+    contacts = resources.get("contacts")
+    params = parse_filters(contacts, ["address.city=Paris", "custom_fields.Segment=SMB",
+                                      "sort_by=id:desc"])
+    assert params == {"address": {"city": "Paris"}, "custom_fields": {"Segment": "SMB"},
+                      "sort_by": "id:desc"}
+    with pytest.raises(ValueError, match="cannot be filtered on 'address.planet'"):
+        parse_filters(contacts, ["address.planet=Mars"])

@@ -15,7 +15,7 @@ from basecrm_like.cli import cli
 from basecrm_like.cli.progress import SyncProgress
 from basecrm_like.sync import SqliteMirror
 
-from ..test_sync import BASE, DEVICE, FakeSyncApi, item
+from ..sync.conftest import BASE, DEVICE, FakeSyncApi, item
 from . import TOKEN
 
 ENV = {"BASECRM_ACCESS_TOKEN": TOKEN, "BASECRM_BASE_URL": BASE}
