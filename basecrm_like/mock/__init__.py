@@ -9,37 +9,38 @@ Command line: ``basecrm-like mock --port 8765`` (or ``python -m basecrm_like.moc
 Without ``--token`` the server accepts :data:`DEV_TOKEN` only.
 OAuth 2 (``/oauth2/authorize``, ``/oauth2/token``): without ``--oauth-client``
 the server accepts the development app :data:`DEV_OAUTH_CLIENT` (an
-``(id, secret)`` pair); see :mod:`.oauth`.
+``(id, secret)`` pair); see :mod:`.wire.oauth`.
+
+The package is two layers: :mod:`.wire` (HTTP: app, routes, handlers, admin,
+server) over :mod:`.backend` (state and rules, no HTTP). Its options are
+declared once in :mod:`.options`.
 
 Werkzeug and waitress (the ``mock`` extra) are imported on first use of
-:func:`serve`, :class:`MockServer` or :func:`create_app`, so importing this
-package (as the pytest plugin does) works without them.
+:func:`serve`, :class:`MockServer`, :func:`create_app` or :class:`MockApp`, so
+importing this package (as the pytest plugin does) works without them.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .tokens import DEV_TOKEN
+from .backend.oauth_clients import DEV_OAUTH_CLIENT
+from .backend.tokens import DEV_TOKEN
 
 if TYPE_CHECKING:
-    from .app import MockApp
-    from .oauth import DEV_OAUTH_CLIENT
-    from .server import MockServer, create_app, serve
+    from .wire.app import MockApp
+    from .wire.server import MockServer, create_app, serve
 
 __all__ = ["DEV_OAUTH_CLIENT", "DEV_TOKEN", "MockApp", "MockServer", "create_app", "serve"]
 
 
 def __getattr__(name: str) -> Any:
+    """The names that need Werkzeug and waitress, imported when first asked for."""
     if name in ("MockServer", "create_app", "serve"):
-        from . import server
+        from .wire import server
 
         return getattr(server, name)
     if name == "MockApp":
-        from .app import MockApp
+        from .wire.app import MockApp
 
         return MockApp
-    if name == "DEV_OAUTH_CLIENT":
-        from .oauth import DEV_OAUTH_CLIENT
-
-        return DEV_OAUTH_CLIENT
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,10 +9,11 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from basecrm_like.mock import DEV_TOKEN
-from basecrm_like.mock.context import Call, json_reply
-from basecrm_like.mock.routes import Route
-from basecrm_like.mock.store import Store
+from basecrm_like.mock import DEV_TOKEN, serve
+from basecrm_like.mock.backend.store import Store
+from basecrm_like.mock.wire.replies import json_reply
+from basecrm_like.mock.wire.request import Call
+from basecrm_like.mock.wire.routes import Route
 from basecrm_like.resources import CATALOG
 
 HEADERS = {"Authorization": f"Bearer {DEV_TOKEN}", "User-Agent": "mock-tests/1.0",
@@ -76,7 +77,7 @@ def test_hostile_paths_and_params(basecrm_mock: Any) -> None:
         assert SESSION.get(url + path, headers=HEADERS, timeout=10).status_code == status, path
 
 
-def test_a_crash_answers_500_and_rolls_back(basecrm_mock: Any) -> None:
+def test_a_crash_answers_500_and_rolls_back() -> None:
     contacts = CATALOG["contacts"]
 
     def half_done(call: Call) -> Any:
@@ -84,18 +85,18 @@ def test_a_crash_answers_500_and_rolls_back(basecrm_mock: Any) -> None:
         store.insert(contacts, {"id": store.next_id(contacts), "last_name": "Half"})
         raise RuntimeError("boom after a write")
 
-    basecrm_mock.app.add_route(Route("/v2/explode", ("POST",), half_done))
-    basecrm_mock.app.add_route(Route("/v2/hello", ("GET",),
-                                     lambda call: json_reply(200, {"data": {"hi": 1}})))
-    resp = SESSION.post(basecrm_mock.url + "/v2/explode", headers=HEADERS, timeout=10)
-    assert resp.status_code == 500
-    body = resp.json()
-    assert body["errors"][0]["error"]["code"] == "server_error"
-    assert body["meta"]["logref"] == resp.headers["X-Request-Id"]
-    assert SESSION.get(basecrm_mock.url + "/v2/contacts", headers=HEADERS,
-                       timeout=10).json()["items"] == []
-    assert SESSION.get(basecrm_mock.url + "/v2/hello", headers=HEADERS,
-                       timeout=10).json() == {"data": {"hi": 1}}
-    # extra routes are authenticated like every /v2 route
-    assert SESSION.get(basecrm_mock.url + "/v2/hello", timeout=10,
-                       headers={"User-Agent": "t"}).status_code == 401
+    routes = [Route("/v2/explode", ("POST",), half_done),
+              Route("/v2/hello", ("GET",), lambda call: json_reply(200, {"data": {"hi": 1}}))]
+    with serve(routes=routes) as server:
+        resp = SESSION.post(server.url + "/v2/explode", headers=HEADERS, timeout=10)
+        assert resp.status_code == 500
+        body = resp.json()
+        assert body["errors"][0]["error"]["code"] == "server_error"
+        assert body["meta"]["logref"] == resp.headers["X-Request-Id"]
+        assert SESSION.get(server.url + "/v2/contacts", headers=HEADERS,
+                           timeout=10).json()["items"] == []
+        assert SESSION.get(server.url + "/v2/hello", headers=HEADERS,
+                           timeout=10).json() == {"data": {"hi": 1}}
+        # extra routes are authenticated like every /v2 route
+        assert SESSION.get(server.url + "/v2/hello", timeout=10,
+                           headers={"User-Agent": "t"}).status_code == 401

@@ -18,7 +18,8 @@ from basecrm_like import errors
 from basecrm_like.oauth import FileTokenStore, MemoryTokenStore, OAuth2, OAuthError, Token
 
 mock = pytest.importorskip("basecrm_like.mock")
-from basecrm_like.mock.oauth import DEV_OAUTH_CLIENT, DEV_PASSWORD  # noqa: E402
+from basecrm_like.mock.backend.oauth import DEV_PASSWORD  # noqa: E402
+from basecrm_like.mock.backend.oauth_clients import DEV_OAUTH_CLIENT  # noqa: E402
 
 REDIRECT = "http://127.0.0.1:5000/callback"
 ADMIN = "admin@mock.example"

@@ -1,0 +1,1 @@
+"""The mock's HTTP side: WSGI app, routes, handlers, admin helpers and the server."""
