@@ -49,41 +49,29 @@ def fail_to_run(command: str, message: str) -> int:
 
 
 @contextlib.contextmanager
-def signals_routed_to(handler: Callable[[int], None]) -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM call ``handler(signum)``; then the
-    previous handlers come back.
-
-    Only the main thread may own signal handlers: elsewhere (a test runner's
-    worker thread) the block runs with the handlers it already had.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    saved = [(signum, signal.signal(signum, lambda received, _frame: handler(received)))
-             for signum in (signal.SIGINT, signal.SIGTERM)]
-    try:
-        yield
-    finally:
-        for signum, previous in saved:
-            signal.signal(signum, previous)
-
-
-@contextlib.contextmanager
 def stop_on_signals(command: str, what: str, request_stop: Callable[[], Any]) -> Iterator[list[str]]:
     """SIGINT/SIGTERM ask the work to stop at a safe point; a second Ctrl-C aborts.
 
     Stopping at a safe point is what makes a rerun resume cleanly, but someone
     pressing Ctrl-C twice means it: the second one raises KeyboardInterrupt.
-    Yields the names of the signals received, for the closing message.
+    Yields the names of the signals received, for the closing message. Only the
+    main thread may own signal handlers: elsewhere (a test runner's worker
+    thread) the block runs with the handlers it already had.
     """
     signalled: list[str] = []
 
-    def stop(signum: int) -> None:
+    def stop(signum: int, _frame: Any) -> None:
         signalled.append(signal.Signals(signum).name)
         click.echo(f"\nbasecrm-like {command}: stopping after {what} "
                    "(Ctrl-C again to abort at once)", err=True)
         request_stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    with signals_routed_to(stop):
+    in_main = threading.current_thread() is threading.main_thread()
+    saved = [(signum, signal.signal(signum, stop))
+             for signum in (signal.SIGINT, signal.SIGTERM)] if in_main else []
+    try:
         yield signalled
+    finally:
+        for signum, previous in saved:
+            signal.signal(signum, previous)

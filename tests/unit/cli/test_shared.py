@@ -11,7 +11,6 @@ from basecrm_like.cli.shared import (
     EXIT_CANNOT_RUN,
     fail_to_run,
     make_client,
-    signals_routed_to,
     stop_on_signals,
 )
 
@@ -33,27 +32,18 @@ def test_failing_to_run_is_one_line_on_stderr_and_status_2(
     assert out == "" and err == "basecrm-like sync: no access token\n"
 
 
-def test_signals_reach_the_handler_only_inside_the_block() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    received: list[int] = []
-    with signals_routed_to(received.append):
-        os.kill(os.getpid(), signal.SIGTERM)
-        os.kill(os.getpid(), signal.SIGINT)
-    assert received == [signal.SIGTERM, signal.SIGINT]
-    assert signal.getsignal(signal.SIGTERM) is before
-
-
 def test_outside_the_main_thread_the_handlers_are_left_alone() -> None:
-    entered: list[bool] = []
+    before = signal.getsignal(signal.SIGTERM)
+    seen: list[object] = []
 
     def work() -> None:
-        with signals_routed_to(lambda signum: None):
-            entered.append(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        with stop_on_signals("sync", "the page in hand", lambda: None):
+            seen.append(signal.getsignal(signal.SIGTERM))
 
     thread = threading.Thread(target=work)
     thread.start()
     thread.join()
-    assert entered == [True]
+    assert seen == [before]
 
 
 def test_the_first_signal_asks_to_stop_and_a_second_ctrl_c_aborts(
