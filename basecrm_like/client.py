@@ -1,15 +1,17 @@
-"""The Client: one configuration, one HTTP layer, one service per API resource."""
+"""The Client: the composition root that builds every collaborator and passes it in."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from . import services
 from .bulk import BulkService
-from .cache import ReferenceCache
-from .configuration import ClientOptions, Configuration
-from .http_client import HttpClient
+from .http.config import ClientOptions, Configuration
+from .http.ratelimit import TokenBucket
+from .http.transport import HttpClient
+from .models import ModelFactory
 from .oauth import TokenManager
-from .ratelimit import TokenBucket
+from .services import ReferenceCache, ServiceDirectory
+from .support.suggest import suggestion
 from .sync import SyncService
 
 if TYPE_CHECKING:
@@ -70,12 +72,17 @@ class Client:
         )
         #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
         self.cache = ReferenceCache(ttl=config.cache_ttl)
-        self._services: dict[str, services.Service] = {
-            name: cls(self.http_client) for name, cls in services.SERVICE_CLASSES.items()
-        }
-        for service in self._services.values():
-            service.cache = self.cache
+        self._services = ServiceDirectory(self.http_client, cache=self.cache,
+                                          records=ModelFactory())
         self.__sync = SyncService(self.http_client)
+        self.__bulk = BulkService(self)
+
+    def __getattr__(self, name: str) -> services.Service:
+        # the services declared above: built on first use, shared afterwards
+        if name in services.SERVICE_CLASSES and "_services" in self.__dict__:
+            return self._services[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
+                             f"{suggestion(name, services.SERVICE_CLASSES)}")
 
     def __repr__(self) -> str:
         return f"<basecrm_like.Client base_url={self.config.base_url!r}>"
@@ -88,10 +95,7 @@ class Client:
     @property
     def bulk(self) -> BulkService:
         """Concurrent, rate-limited, resumable imports and exports (:mod:`basecrm_like.bulk`)."""
-        bulk: BulkService | None = self.__dict__.get("_bulk")
-        if bulk is None:   # setdefault: two threads asking at once still share one
-            bulk = self.__dict__.setdefault("_bulk", BulkService(self))
-        return bulk
+        return self.__bulk
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None) -> Any:
@@ -103,12 +107,3 @@ class Client:
         _, _, answer = self.http_client.request(method, path, params=params, body=body)
         return answer
 
-
-def _service_property(name: str) -> property:
-    cls = services.SERVICE_CLASSES[name]
-    return property(lambda self: self._services[name],
-                    doc=f"The :class:`{cls.__name__}` ({cls.resource.path}).")
-
-
-for _name in services.SERVICE_CLASSES:
-    setattr(Client, _name, _service_property(_name))

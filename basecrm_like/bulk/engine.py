@@ -40,6 +40,8 @@ from ..http_client import backoff_delay
 from ..ratelimit import TokenBucket
 from ..resources import Resource
 from ..services import Service
+from ..support import keypaths
+from ..support.decimals import parse_decimal
 from .journal import Journal, JournalEntry
 from .mapping import ColumnMapper, missing_required
 from .results import VALID, ImportSummary, ReportWriter, RowResult
@@ -120,19 +122,19 @@ class Importer:
         self.stop_event.set()
 
     # -- configuration checks -----------------------------------------------------------
-    def _check_key(self, key: str) -> tuple[str, ...]:
+    def _check_key(self, key: str) -> tuple[str, str | None]:
         res = self.resource
         if "upsert" not in res.actions:
             upserts = ", ".join(r.name for r in resources.RESOURCES if "upsert" in r.actions)
             raise ValueError(f"--key needs the upsert endpoint, which {res.name} lacks "
                              f"(it exists for {upserts}); import without a key")
-        head, dot, rest = key.partition(".")
-        if dot and head == "custom_fields" and res.has_custom_fields and rest:
-            return ("custom_fields", rest)
-        if dot and head == "address" and f"address[{rest}]" in res.filters:
-            return ("address", rest)
-        if not dot and key in res.filters and res.field(key) is not None and key != "ids":
-            return (key,)
+        head, rest = keypaths.split(key)
+        if rest and head == "custom_fields" and res.has_custom_fields:
+            return head, rest
+        if rest is not None and head == "address" and f"address[{rest}]" in res.filters:
+            return head, rest
+        if rest is None and key in res.filters and res.field(key) is not None and key != "ids":
+            return head, rest
         usable = [f for f in res.filters if res.field(f) is not None and f != "ids"]
         usable += [f.replace("[", ".").rstrip("]") for f in res.filters if f.startswith("address[")]
         raise ValueError(f"cannot use {key!r} as the key of {res.name}: the upsert endpoint "
@@ -228,12 +230,14 @@ class Importer:
         if error is not None:
             return self._finished(row, "failed", error=error)
         task = _Task(row, attributes)
-        if self._key_path:
-            task.key_value = _dig(attributes, self._key_path)
+        key = self.key if self._key_path else None
+        if key is not None:
+            task.key_value = keypaths.dig(attributes, key)
             if task.key_value is None or task.key_value == "":
                 return self._finished(row, "failed", error=RowError(
                     "missing_key", f"the key {self.key} has no value in this row", self.key))
-            task.filters = _nest(self._key_path, task.key_value)
+            task.filters = {}
+            keypaths.nest(task.filters, key, task.key_value)
         if self.dry_run or not self._key_path:
             # with a key a row may update a record, and need less; checked on create
             missing = missing_required(self.resource, attributes)
@@ -408,19 +412,6 @@ def _final(exc: BaseException, uncertain: bool = False, attempts: int = 0) -> _F
     return _Final(code, text, field_, uncertain)
 
 
-def _dig(attributes: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = attributes
-    for part in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    return {path[0]: value} if len(path) == 1 else {path[0]: {path[1]: value}}
-
-
 def _get(record: Any, name: str) -> Any:
     return record.get(name) if isinstance(record, Mapping) else None
 
@@ -442,8 +433,8 @@ def _same(spec: resources.Field | None, sent: Any, stored: Any) -> bool:
         return False
     if isinstance(sent, (Decimal, int, float)) and not isinstance(sent, bool):
         try:
-            return Decimal(str(sent)) == Decimal(str(stored))
-        except ArithmeticError:
+            return parse_decimal(sent) == parse_decimal(stored)
+        except ValueError:
             return False
     return _text(sent) == _text(stored)
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ..resources import ADDRESS_KEYS, Field, RequiredIf, Resource
+from ..support import keypaths
+from ..support.decimals import parse_decimal
+from ..support.suggest import did_you_mean
 from .rows import InputError, RowError
 
 __all__ = [
@@ -127,10 +129,10 @@ class ColumnMapper:
 
     def _resolve_attribute(self, name: str) -> _Target:
         res = self.resource
-        head, dot, rest = name.partition(".")
-        if dot and head == "custom_fields" and res.has_custom_fields and rest:
+        head, rest = keypaths.split(name)
+        if rest and head == "custom_fields" and res.has_custom_fields:
             return _Target("custom", rest)
-        if dot and head == "address" and res.field("address") is not None:
+        if rest is not None and head == "address" and res.field("address") is not None:
             if rest in ADDRESS_KEYS:
                 return _Target("address", rest)
             return _Target("unknown", name, hint=f"address has no key {rest!r}; the keys are "
@@ -138,7 +140,7 @@ class ColumnMapper:
         spec = res.field(name)
         if spec is not None:
             return _Target("readonly" if spec.access == "r" else "field", name, spec)
-        close = _suggest(name, tuple(f.name for f in res.fields if f.access != "r"))
+        close = did_you_mean(name, (f.name for f in res.fields if f.access != "r"))
         hint = f"{res.model_name} has no attribute {name!r}"
         hint += f"; did you mean {close!r}?" if close else ""
         return _Target("unknown", name, hint=hint)
@@ -182,11 +184,6 @@ class ColumnMapper:
         return out, None
 
 
-def _suggest(name: str, known: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -213,11 +210,11 @@ def coerce_value(spec: Field, raw: Any) -> Any:
     elif kind == "integer":
         value = _integer(raw)
     elif kind == "decimal":
-        value = _decimal(raw)
+        value = parse_decimal(raw)
     elif kind == "number":
         if isinstance(raw, bool):
             raise ValueError(f"{raw!r} is not a number")
-        value = float(_decimal(raw))
+        value = float(parse_decimal(raw))
     elif kind == "date":
         value = _dt.date.fromisoformat(_check(raw, "a date (YYYY-MM-DD)").strip()).isoformat() \
             if not isinstance(raw, _dt.date) else raw.isoformat()
@@ -267,29 +264,15 @@ def _boolean(raw: Any) -> bool:
 
 
 def _integer(raw: Any) -> int:
-    if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a whole number")
-    if isinstance(raw, int):
+    if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     try:
-        number = Decimal(str(raw).strip())
-    except InvalidOperation:
+        number = parse_decimal(raw)
+    except ValueError:
         raise ValueError(f"{raw!r} is not a whole number") from None
-    if not number.is_finite() or number != number.to_integral_value():
+    if number != number.to_integral_value():
         raise ValueError(f"{raw!r} is not a whole number")
     return int(number)
-
-
-def _decimal(raw: Any) -> Decimal:
-    if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a number")
-    try:
-        number = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValueError(f"{raw!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{raw!r} is not a finite number")
-    return number
 
 
 def _list(raw: Any) -> list[Any]:

@@ -92,7 +92,10 @@ class BulkService:
                 limiter = own if isinstance(own, TokenBucket) else None
             else:
                 limiter = TokenBucket(rate)
-                service = type(service)(self.http_client.with_limiter(limiter))
+                # the same service over a sibling HTTP layer paced by this import alone;
+                # its writes still clear the client's cache
+                service = type(service)(self.http_client.with_limiter(limiter),
+                                        cache=service.cache)
         opened = Journal(journal, {"resource": res.name, "key": key},
                          resume=resume) if journal and not dry_run else None
         try:
@@ -103,13 +106,7 @@ class BulkService:
             if opened is not None:
                 opened.close()
             raise
-        try:
-            return run_with_report(importer, rows, on_result, report)
-        finally:
-            cache = self.services[res.name].cache
-            if cache is not None and not dry_run:
-                # the import wrote through a service of its own: what the client cached is stale
-                cache.invalidate(res.name)
+        return run_with_report(importer, rows, on_result, report)
 
     def import_file(self, resource: str, path: str, key: str | None = None,
                     concurrency: int = 8, on_result: Callable[[RowResult], None] | None = None,

@@ -19,6 +19,7 @@ __all__ = [
     "BaseError",
     "ConfigurationError",
     "ConnectionError",
+    "InvalidArgumentError",
     "RateLimitError",
     "RequestError",
     "ResourceError",
@@ -43,6 +44,10 @@ _HINTS = {
 
 class ConfigurationError(Error):
     """Raised before any request when an option is missing or invalid."""
+
+
+class InvalidArgumentError(Error, TypeError):
+    """A call got an argument of the wrong kind or count; also the ``TypeError`` Python raises."""
 
 
 class UnknownAttributeError(Error, ValueError):

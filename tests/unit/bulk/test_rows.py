@@ -1,6 +1,7 @@
 """Reading CSV and JSON Lines into input rows: structure, recovery, encodings, big fields."""
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -97,6 +98,15 @@ def test_a_ten_megabyte_field_is_read(tmp_path: Path) -> None:
     assert rows[0].data is not None and len(rows[0].data["description"]) == len(big)
     assert rows[1].data == {"last_name": "Small", "description": "ok"}
 
+
+def test_big_quoted_fields_are_read_without_raising_the_process_wide_csv_limit() -> None:
+    limit = csv.field_size_limit()
+    big = ('a "quoted" field, ' * 200 + '\n') * 100   # 360 KB over 100 lines
+    quoted = big.replace('"', '""')
+    rows = rows_of(f'a,b,c\n1,"{quoted}",3\n"x",y,"z"\n')
+    assert [r.data for r in rows] == [{"a": "1", "b": big, "c": "3"},
+                                      {"a": "x", "b": "y", "c": "z"}]
+    assert csv.field_size_limit() == limit
 
 def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"

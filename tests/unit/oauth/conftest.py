@@ -44,5 +44,6 @@ def user_body() -> dict[str, Any]:
 
 
 def form_of(request: Any) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(request.body).items()}
+    body = request.body.decode() if isinstance(request.body, bytes) else request.body
+    return {k: v[0] for k, v in parse_qs(body).items()}
 

@@ -36,140 +36,51 @@ Model objects are cheap and not thread-safe; share the client, not the models.
 from __future__ import annotations
 
 import copy
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from munch import Munch, unmunchify
 
-from . import resources
-from .cache import ReferenceCache
-from .coercion import Coercion
-from .errors import RequestError, UnknownAttributeError
-from .resources import POLYMORPHIC, POLYMORPHIC_TYPES, Resource
-from .services import SERVICE_CLASSES, Service, suggest
+from .. import catalog
+from ..catalog import POLYMORPHIC_TYPES, Resource
+from ..http.errors import Error, InvalidArgumentError, RequestError, UnknownAttributeError
+from ..services import SERVICE_CLASSES, ReferenceCache, Service
+from ..support.decimals import parse_decimal
+from ..support.suggest import did_you_mean, suggestion
+from .links import Link, ReverseLink, forward_links, reverse_links
 
 if TYPE_CHECKING:
-    from .client import Client
-
-__all__ = [
-    "Collection", "Link", "MODELS", "Model", "ReadOnlyAttributeError", "ReverseLink",
-    "model_for",
-]
+    from ..client import Client
 
 M = TypeVar("M", bound="Model")
 
 
-class ReadOnlyAttributeError(AttributeError):
+class ReadOnlyAttributeError(Error, AttributeError):
     """Raised when assigning an attribute the API will not accept from you."""
 
 
-@dataclass(frozen=True)
-class Link:
-    """A foreign key seen as an object: ``deal.stage`` reads ``stage_id``."""
-
-    name: str
-    #: the foreign key attribute on this resource
-    field: str
-    #: the catalog name of the target; None when ``resource_type`` decides
-    target: str | None
-
-
-@dataclass(frozen=True)
-class ReverseLink:
-    """Records of another resource that point at this one: ``contact.deals``."""
-
-    name: str
-    #: the catalog name of the records listed
-    source: str
-    #: the filter naming this record (None for a nested path)
-    field: str | None = None
-    #: also filter on ``resource_type=<this type>``
-    polymorphic: bool = False
-    #: listed under this record's path (``/deals/{deal_id}/associated_contacts``)
-    nested: bool = False
-
-
-# -- the naming rules ---------------------------------------------------------------
-def _stem(field_name: str) -> str:
-    return field_name[:-3] if field_name.endswith("_id") else field_name
-
-
-def forward_links(res: Resource) -> dict[str, Link]:
-    """The links of a resource's foreign keys (targets under a nested path are left out)."""
-    links: dict[str, Link] = {}
-    for f in res.foreign_keys:
-        if f.ref == POLYMORPHIC:
-            links[_stem(f.name)] = Link(_stem(f.name), f.name, None)
-        elif f.ref is not None and not resources.get(f.ref).parent_params:
-            name = _stem(f.name) if f.name.endswith("_id") \
-                else f"{f.name}_{resources.get(f.ref).type}"
-            links[name] = Link(name, f.name, f.ref)
-    return {name: link for name, link in links.items() if not _taken(res, name)}
-
-
-def reverse_links(target: Resource) -> dict[str, ReverseLink]:
-    """The collections of records pointing at ``target``, named by the rules above."""
-    by_source: dict[str, list[tuple[Resource, resources.Field]]] = {}
-    for res, f in resources.reverse_links(target.name):
-        if f.ref == POLYMORPHIC:
-            kind = res.field("resource_type")
-            if kind is None or "resource_type" not in res.filters or (
-                    kind.enum and target.type not in kind.enum):
-                continue
-        by_source.setdefault(res.name, []).append((res, f))
-    out: dict[str, ReverseLink] = {}
-    for source, pairs in by_source.items():
-        names = [f.name for _, f in pairs]
-        own = f"{target.type}_id"
-        primary = own if own in names else next(
-            (f.name for _, f in pairs if f.ref == POLYMORPHIC), names[0] if len(names) == 1 else None)
-        for _, f in pairs:
-            name = source if f.name == primary else f"{_stem(f.name)}_{source}"
-            out[name] = ReverseLink(name, source, f.name, polymorphic=f.ref == POLYMORPHIC)
-    for res in resources.RESOURCES:
-        if "list" in res.actions and len(res.parent_params) == 1 \
-                and res.path.split("/{", 1)[0] == target.path:
-            out[res.name] = ReverseLink(res.name, res.name, nested=True)
-    forward = forward_links(target)
-    return {name: rl for name, rl in out.items() if not _taken(target, name) and name not in forward}
-
-
-def _taken(res: Resource, name: str) -> bool:
-    return name == "id" or res.field(name) is not None or hasattr(Model, name)
-
-
 # -- helpers shared by models and collections -------------------------------------------
-_SIBLINGS: weakref.WeakKeyDictionary[Service, dict[str, Service]] = weakref.WeakKeyDictionary()
-_SIBLINGS_LOCK = threading.Lock()
-
-
 def _sibling(service: Service, name: str) -> Service:
-    """The service for another resource over the same HTTP layer and cache."""
+    """The service for another resource over the same HTTP layer, cache and records."""
     if service.resource.name == name:
         return service
-    with _SIBLINGS_LOCK:
-        table = _SIBLINGS.setdefault(service, {})
-        found = table.get(name)
-        if found is None:
-            found = SERVICE_CLASSES[name](service.http_client)
-            found.cache = service.cache
-            table[name] = found
-        return found
+    if service.siblings is not None:
+        return service.siblings[name]
+    # a service built on its own: a sibling of the same making serves as well
+    return SERVICE_CLASSES[name](service.http_client, cache=service.cache,
+                                 records=service.records)
 
 
 def _service_of(res: Resource, source: Any) -> Service:
     if isinstance(source, Service):
         if source.resource.name != res.name:
-            raise TypeError(f"a {res.model_name} needs the {res.name} service, "
-                            f"got {type(source).__name__}")
+            raise InvalidArgumentError(f"a {res.model_name} needs the {res.name} service, "
+                                       f"got {type(source).__name__}")
         return source
     service = getattr(source, res.name, None)
     if not isinstance(service, Service):
-        raise TypeError(f"pass a basecrm_like.Client (or client.{res.name}), "
-                        f"got {type(source).__name__}")
+        raise InvalidArgumentError(f"pass a basecrm_like.Client (or client.{res.name}), "
+                                   f"got {type(source).__name__}")
     return service
 
 
@@ -193,8 +104,8 @@ def _fetch_record(service: Service, parents: tuple[Any, ...], key: Any) -> Munch
     if "retrieve" in res.actions:
         return api.retrieve(*parents, key)
     if "list" not in res.actions:
-        raise TypeError(f"a {res.type} cannot be loaded by id: the API offers only "
-                        f"{', '.join(sorted(res.actions))} for {res.name}")
+        raise InvalidArgumentError(f"a {res.type} cannot be loaded by id: the API offers only "
+                                   f"{', '.join(sorted(res.actions))} for {res.name}")
     rows: Iterable[Munch] = (api.list(*parents, ids=key) if "ids" in res.filters
                              else api.iterate(*parents))
     for row in rows:
@@ -218,6 +129,17 @@ class Model:
     _resource: ClassVar[Resource]
     _links: ClassVar[dict[str, Link]] = {}
     _reverse: ClassVar[dict[str, ReverseLink]] = {}
+    #: the record's key; ``contact_id`` for an associated contact
+    id: Any
+
+    def __init_subclass__(cls, resource: Resource | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if resource is None:
+            return
+        reserved = frozenset(dir(Model))
+        cls._resource = resource
+        cls._links = forward_links(resource, reserved)
+        cls._reverse = reverse_links(resource, reserved)
 
     _service: Service
     _parents: tuple[Any, ...]
@@ -392,8 +314,7 @@ class Model:
             return self._collection(cls._reverse[name])
         if name in self._data or not _strict(self._service):
             return self._read(name)
-        close = suggest(name, (*res.field_names, *cls._links, *cls._reverse))
-        hint = f"; did you mean {close!r}?" if close else ""
+        hint = suggestion(name, (*res.field_names, *cls._links, *cls._reverse))
         raise AttributeError(f"{res.model_name} has no attribute {name!r}{hint}")
 
     def __getitem__(self, name: str) -> Any:
@@ -401,9 +322,7 @@ class Model:
         if name == "id" or res.field(name) is not None or name in self._data \
                 or not _strict(self._service):
             return self.__getattr__(name)
-        close = suggest(name, res.field_names)
-        raise KeyError(f"{res.model_name} has no field {name!r}"
-                       + (f"; did you mean {close!r}?" if close else ""))
+        raise KeyError(f"{res.model_name} has no field {name!r}{suggestion(name, res.field_names)}")
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and (name in self._data or (
@@ -441,7 +360,8 @@ class Model:
                 f"{res.type}.{name} is read-only: the API sets it, so it cannot be assigned")
         if spec is None:
             if _strict(self._service):
-                raise UnknownAttributeError(name, res.model_name, suggest(name, res.field_names))
+                raise UnknownAttributeError(name, res.model_name,
+                                            did_you_mean(name, res.field_names))
         elif not self._new:
             if "update" not in res.actions:
                 raise ReadOnlyAttributeError(
@@ -454,7 +374,7 @@ class Model:
                 raise ReadOnlyAttributeError(
                     f"{res.type}.{name} identifies the record and cannot be changed")
         if spec is not None and spec.type == "decimal" and value is not None:
-            value = Coercion.to_decimal(value)
+            value = parse_decimal(value)
         self._data[name] = value
 
     # -- links ----------------------------------------------------------------------
@@ -468,7 +388,8 @@ class Model:
         cached = self._link_cache.get(link.name)
         if cached is not None and cached[0] == (target, key):
             return cached[1]
-        model = MODELS[target]._lazy(_sibling(self._service, target), (), key)
+        service = _sibling(self._service, target)
+        model = _record_class(service)._lazy(service, (), key)
         self._link_cache[link.name] = ((target, key), model)
         return model
 
@@ -478,35 +399,37 @@ class Model:
             self._link_cache.pop(link.name, None)
             return
         if not isinstance(value, Model):
-            raise TypeError(f"{self._resource.type}.{link.name} takes a model or None; "
-                            f"to set the id, assign {link.field}")
+            raise InvalidArgumentError(f"{self._resource.type}.{link.name} takes a model or "
+                                       f"None; to set the id, assign {link.field}")
         target = value._resource
         if link.target is None:
             kind = self._resource.field("resource_type")
             allowed = kind.enum if kind is not None and kind.enum else tuple(POLYMORPHIC_TYPES)
             if POLYMORPHIC_TYPES.get(target.type) != target.name or target.type not in allowed:
-                raise TypeError(f"{self._resource.type}.{link.name} must be one of "
-                                f"{', '.join(allowed)}, got a {target.type}")
+                raise InvalidArgumentError(f"{self._resource.type}.{link.name} must be one of "
+                                           f"{', '.join(allowed)}, got a {target.type}")
             self._assign("resource_type", target.type)
         elif target.name != link.target:
-            raise TypeError(f"{self._resource.type}.{link.name} must be a "
-                            f"{resources.get(link.target).model_name}, got a {target.model_name}")
+            raise InvalidArgumentError(
+                f"{self._resource.type}.{link.name} must be a "
+                f"{catalog.get(link.target).model_name}, got a {target.model_name}")
         self._assign(link.field, value._key())
         self._link_cache[link.name] = ((target.name, value._key()), value)
 
     def _collection(self, link: ReverseLink) -> Collection[Model]:
         key = self._key()
-        source = resources.get(link.source)
+        source = catalog.get(link.source)
         service = _sibling(self._service, link.source)
+        model = _record_class(service)
         if link.nested:
-            return Collection(MODELS[link.source], service, (key,), {}, {})
+            return Collection(model, service, (key,), {}, {})
         assert link.field is not None
         params: dict[str, Any] = {link.field: key}
         if link.polymorphic:
             params["resource_type"] = self._resource.type
         defaults = {k: v for k, v in params.items()
                     if (spec := source.field(k)) is not None and spec.writable_on_create}
-        return Collection(MODELS[link.source], service, (), params, defaults)
+        return Collection(model, service, (), params, defaults)
 
     def __repr__(self) -> str:
         res = self._resource
@@ -531,8 +454,8 @@ def _strict(service: Service) -> bool:
 def _parents_of(res: Resource, parents: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(parents) != len(res.parent_params):
         need = ", ".join(res.parent_params) or "no parent ids"
-        raise TypeError(f"a {res.type} lives under {res.path}: pass {need} "
-                        f"(got {len(parents)} parent ids)")
+        raise InvalidArgumentError(f"a {res.type} lives under {res.path}: pass {need} "
+                                   f"(got {len(parents)} parent ids)")
     return tuple(parents)
 
 
@@ -589,39 +512,10 @@ class Collection(Generic[M]):
         return self.new(**attributes).save()
 
 
-# -- one class per catalog resource ---------------------------------------------------
-def _build(res: Resource) -> type[Model]:
-    doc = (f"A {res.type} record ({res.path}); {res.description or 'generated from the catalog'}"
-           f"\n\nFields: {', '.join(res.field_names)}.")
-    namespace: dict[str, Any] = {
-        "__doc__": doc, "__module__": __name__, "__qualname__": res.model_name,
-        "_resource": res, "_links": {}, "_reverse": {},
-    }
-    return type(res.model_name, (Model,), namespace)
+def record_classes() -> dict[str, type[Model]]:
+    """Catalog name -> record class: the classes declared with ``resource=``."""
+    return {cls._resource.name: cls for cls in Model.__subclasses__() if "_resource" in vars(cls)}
 
 
-#: catalog name -> model class
-MODELS: dict[str, type[Model]] = {res.name: _build(res) for res in resources.RESOURCES}
-for _cls in MODELS.values():
-    _cls._links = forward_links(_cls._resource)
-    _cls._reverse = reverse_links(_cls._resource)
-    globals()[_cls.__name__] = _cls
-_BY_TYPE = {cls._resource.type: cls for cls in MODELS.values()}
-_BY_MODEL_NAME = {cls.__name__: cls for cls in MODELS.values()}
-__all__ += sorted(_BY_MODEL_NAME)
-
-
-def model_for(name: str) -> type[Model]:
-    """The model class of a resource: ``"deals"``, ``"deal"`` or ``"Deal"``."""
-    found = MODELS.get(name) or _BY_TYPE.get(name) or _BY_MODEL_NAME.get(name)
-    if found is None:
-        close = suggest(name, (*MODELS, *_BY_TYPE, *_BY_MODEL_NAME))
-        raise KeyError(f"no model for {name!r}" + (f"; did you mean {close!r}?" if close else ""))
-    return found
-
-
-def __getattr__(name: str) -> type[Model]:
-    # the generated classes are module globals; this only explains a miss
-    close = suggest(name, tuple(_BY_MODEL_NAME))
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}"
-                         + (f"; did you mean {close!r}?" if close else ""))
+def _record_class(service: Service) -> type[Model]:
+    return record_classes()[service.resource.name]

@@ -1,4 +1,4 @@
-"""Services built from the catalog: one generic implementation, one named class per resource.
+"""The generic service: a catalog resource's actions over the shared HttpClient.
 
 Method names and positional arguments follow the official 1.x client
 (``list(**params)``, ``create(*args, **kwargs)``, ``retrieve(id)``,
@@ -8,23 +8,20 @@ the methods of the actions its resource supports.
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from munch import Munch
 
-from . import resources
-from .coercion import Coercion
-from .errors import UnknownAttributeError
-from .http_client import HttpClient
+from .. import catalog
+from ..catalog import Field, Resource
+from ..http.errors import ConfigurationError, InvalidArgumentError, UnknownAttributeError
+from ..http.transport import HttpClient
+from ..support.decimals import parse_decimal
+from ..support.suggest import did_you_mean
+from .cache import ReferenceCache
 from .pagination import iterate_pages, split_paging
-from .resources import Field, Resource
-
-if TYPE_CHECKING:
-    from .cache import ReferenceCache
-    from .models import Model
 
 # which actions each public method belongs to
 _METHOD_ACTIONS = {
@@ -35,6 +32,23 @@ _METHOD_ACTIONS = {
 _P = inspect.Parameter
 #: ``list`` is also a method name inside Service, so annotations use this alias
 Records = list[Munch]
+
+
+class RecordFactory(Protocol):
+    """Makes record objects for a service; the models package provides one.
+
+    Services hand records out through it so that they need not know the
+    record classes, which are built on top of services.
+    """
+
+    def lazy(self, service: Service, parents: tuple[Any, ...], key: Any, load: bool) -> Any:
+        """The record ``key``; fetched now when ``load``, else on first read."""
+        ...
+
+    def new(self, service: Service, parents: tuple[Any, ...],
+            attributes: Mapping[str, Any]) -> Any:
+        """An unsaved record."""
+        ...
 
 
 class _Unsupported:
@@ -59,14 +73,12 @@ class Service:
     """
 
     resource: ClassVar[Resource]
-    #: the client's reference-data cache: models read through it, writes here clear it
-    cache: ReferenceCache | None = None
 
     def __init_subclass__(cls, resource: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if resource is None:
             return
-        cls.resource = resources.get(resource)
+        cls.resource = catalog.get(resource)
         parents = cls.resource.parent_params
         for method, action in _METHOD_ACTIONS.items():
             if action not in cls.resource.actions:
@@ -75,15 +87,37 @@ class Service:
                 setattr(cls, method, _nested(getattr(Service, method), parents,
                                              cls.resource.id_field))
         if not cls.__doc__:
-            cls.__doc__ = f"Actions on {resources.get(resource).path}: " \
+            cls.__doc__ = f"Actions on {cls.resource.path}: " \
                           f"{', '.join(sorted(cls.resource.actions))}."
 
-    def __init__(self, http_client: HttpClient) -> None:
+    def __init__(self, http_client: HttpClient, *, cache: ReferenceCache | None = None,
+                 records: RecordFactory | None = None,
+                 siblings: Mapping[str, Service] | None = None) -> None:
+        """``cache`` holds reference data for records and is cleared by writes here;
+        ``records`` makes record objects for :meth:`get` and :meth:`new`;
+        ``siblings`` are the other resources' services sharing all of these."""
         self.__http_client = http_client
+        self.__cache = cache
+        self.__records = records
+        self.__siblings = siblings
 
     @property
     def http_client(self) -> HttpClient:
         return self.__http_client
+
+    @property
+    def cache(self) -> ReferenceCache | None:
+        """The client's reference-data cache: records read through it, writes here clear it."""
+        return self.__cache
+
+    @property
+    def records(self) -> RecordFactory | None:
+        return self.__records
+
+    @property
+    def siblings(self) -> Mapping[str, Service] | None:
+        """The other resources' services built together with this one, if any."""
+        return self.__siblings
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.resource.path}>"
@@ -141,30 +175,30 @@ class Service:
         _, _, record = self.http_client.get(f"{self.resource.path}/self")
         return self.coerce(record)
 
-    def get(self, id: Any, lazy: bool = True) -> Model:
+    def get(self, id: Any, lazy: bool = True) -> Any:
         """The record as a :mod:`model <basecrm_like.models>`; lazy: no request until a field is read.
 
         ``lazy=False`` loads at once (:class:`~basecrm_like.RequestError` 404 when missing).
         """
         return self._get((), id, lazy)
 
-    def new(self, **attributes: Any) -> Model:
+    def new(self, **attributes: Any) -> Any:
         """An unsaved :mod:`model <basecrm_like.models>`; ``save()`` creates it."""
         return self._new((), attributes)
 
     # -- generic implementations -----------------------------------------------------
-    def _get(self, parents: tuple[Any, ...], id: Any, lazy: bool = True) -> Model:
-        from .models import model_for
+    def _get(self, parents: tuple[Any, ...], id: Any, lazy: bool = True) -> Any:
+        return self._record_factory().lazy(self, parents, id, load=not lazy)
 
-        model = model_for(self.resource.name)._lazy(self, parents, id)
-        if not lazy:
-            model._ensure_loaded()
-        return model
+    def _new(self, parents: tuple[Any, ...], attributes: Mapping[str, Any]) -> Any:
+        return self._record_factory().new(self, parents, attributes)
 
-    def _new(self, parents: tuple[Any, ...], attributes: Mapping[str, Any]) -> Model:
-        from .models import model_for
-
-        return model_for(self.resource.name)(self, *parents, **attributes)
+    def _record_factory(self) -> RecordFactory:
+        if self.__records is None:
+            raise ConfigurationError(
+                f"{type(self).__name__} was built without record objects; use the service of a "
+                f"basecrm_like.Client (client.{self.resource.name}) for get() and new()")
+        return self.__records
 
     def _invalidate(self) -> None:
         if self.cache is not None:
@@ -233,7 +267,8 @@ class Service:
             spec = res.field(key)
             if spec is None:
                 if strict and key != "id":
-                    raise UnknownAttributeError(key, res.model_name, suggest(key, res.field_names))
+                    raise UnknownAttributeError(key, res.model_name,
+                                                did_you_mean(key, res.field_names))
                 if key != "id":
                     body[key] = value
                 continue
@@ -252,13 +287,14 @@ class Service:
 
 
 def encode_value(spec: Field, value: Any) -> Any:
+    """A field's value as the API wants it: decimals as exact strings."""
     if value is None:
         return None
     if spec.type == "decimal":
-        return Coercion.to_string(Coercion.to_decimal(value))
+        return str(parse_decimal(value))
     if spec.decimal_keys and isinstance(value, list):
         return [
-            {k: (Coercion.to_string(Coercion.to_decimal(v)) if k in spec.decimal_keys and v is not None
+            {k: (str(parse_decimal(v)) if k in spec.decimal_keys and v is not None
                  else v) for k, v in item.items()} if isinstance(item, Mapping) else item
             for item in value
         ]
@@ -266,27 +302,25 @@ def encode_value(spec: Field, value: Any) -> Any:
 
 
 def decode_value(spec: Field, value: Any) -> Any:
+    """A field's value from an answer: decimal strings become ``Decimal``."""
     if spec.type == "decimal":
-        return Coercion.to_decimal(value)
+        return parse_decimal(value)
     if spec.decimal_keys and isinstance(value, list):
         for item in value:
             if isinstance(item, dict):
                 for k in spec.decimal_keys:
                     if item.get(k) is not None:
-                        item[k] = Coercion.to_decimal(item[k])
+                        item[k] = parse_decimal(item[k])
     return value
-
-
-def suggest(name: str, known: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def _merge(args: tuple[Any, ...], kwargs: Mapping[str, Any], res: Resource) -> dict[str, Any]:
     if len(args) > 1:
-        raise TypeError(f"pass the {res.model_name} attributes as one dict or as keyword arguments")
+        raise InvalidArgumentError(
+            f"pass the {res.model_name} attributes as one dict or as keyword arguments")
     if args and not isinstance(args[0], Mapping):
-        raise TypeError(f"{res.model_name} attributes must be a dict, got {type(args[0]).__name__}")
+        raise InvalidArgumentError(
+            f"{res.model_name} attributes must be a dict, got {type(args[0]).__name__}")
     attributes = {**(args[0] if args else {}), **kwargs}
     if not attributes:
         raise ValueError(f"attributes for {res.model_name} are missing")
@@ -311,7 +345,8 @@ def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:
         values = list(args[: len(parents)])
         for name in parents[len(values):]:
             if name not in kwargs:
-                raise TypeError(f"{generic.__name__}() missing required argument {name!r}")
+                raise InvalidArgumentError(
+                    f"{generic.__name__}() missing required argument {name!r}")
             values.append(kwargs.pop(name))
         rest = args[len(parents):]
         if generic.__name__ in ("retrieve", "destroy", "update", "get") and not rest and id_field in kwargs:
@@ -327,51 +362,3 @@ def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:
     method.__qualname__ = generic.__qualname__
     method.__doc__ = generic.__doc__
     return method
-
-
-# -- one named class per resource: the official names, importable and discoverable ----
-class AccountsService(Service, resource="accounts"):
-    """The account of the token's owner: ``self()``."""
-
-
-class AssociatedContactsService(Service, resource="associated_contacts"):
-    """Contacts attached to a deal: ``list(deal_id)``, ``create(deal_id, ...)``, ``destroy(deal_id, contact_id)``."""
-
-
-class CallsService(Service, resource="calls"): ...
-class CallOutcomesService(Service, resource="call_outcomes"): ...
-class ContactsService(Service, resource="contacts"): ...
-class CustomFieldsService(Service, resource="custom_fields"):
-    """Custom field definitions: ``list('contact')``, ``list('lead')``, ``list('deal')``."""
-
-
-class DealsService(Service, resource="deals"): ...
-class DealSourcesService(Service, resource="deal_sources"): ...
-class DealUnqualifiedReasonsService(Service, resource="deal_unqualified_reasons"): ...
-class DocumentsService(Service, resource="documents"): ...
-class LeadsService(Service, resource="leads"): ...
-class LeadConversionsService(Service, resource="lead_conversions"): ...
-class LeadSourcesService(Service, resource="lead_sources"): ...
-class LeadUnqualifiedReasonsService(Service, resource="lead_unqualified_reasons"): ...
-class LineItemsService(Service, resource="line_items"): ...
-class LossReasonsService(Service, resource="loss_reasons"): ...
-class NotesService(Service, resource="notes"): ...
-class OrdersService(Service, resource="orders"): ...
-class PipelinesService(Service, resource="pipelines"): ...
-class ProductsService(Service, resource="products"): ...
-class SequencesService(Service, resource="sequences"): ...
-class SequenceEnrollmentsService(Service, resource="sequence_enrollments"): ...
-class SourcesService(Service, resource="sources"): ...
-class StagesService(Service, resource="stages"): ...
-class TagsService(Service, resource="tags"): ...
-class TasksService(Service, resource="tasks"): ...
-class TextMessagesService(Service, resource="text_messages"): ...
-class UsersService(Service, resource="users"): ...
-class VisitsService(Service, resource="visits"): ...
-class VisitOutcomesService(Service, resource="visit_outcomes"): ...
-
-
-#: catalog name -> service class
-SERVICE_CLASSES: dict[str, type[Service]] = {
-    cls.resource.name: cls for cls in Service.__subclasses__() if hasattr(cls, "resource")
-}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from basecrm_like import Client, ConfigurationError
-from basecrm_like.cache import DEFAULT_TTL, ReferenceCache
+from basecrm_like.services.cache import DEFAULT_TTL, ReferenceCache
 
 TOKEN = "c" * 64
 

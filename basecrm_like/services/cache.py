@@ -22,12 +22,13 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from .errors import ConfigurationError
+from ..http.config import DEFAULT_CACHE_TTL
+from ..http.errors import ConfigurationError
 
 T = TypeVar("T")
 
 #: seconds a reference record stays fresh unless the client says otherwise
-DEFAULT_TTL = 300.0
+DEFAULT_TTL = DEFAULT_CACHE_TTL
 _STRIPES = 32
 
 

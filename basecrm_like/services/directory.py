@@ -1,0 +1,39 @@
+"""The services of one client: one per catalog resource, sharing every collaborator."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+
+from ..http.transport import HttpClient
+from .base import RecordFactory, Service
+from .cache import ReferenceCache
+from .named import SERVICE_CLASSES
+
+
+class ServiceDirectory(Mapping[str, Service]):
+    """Catalog name -> service, each built on first use over one HTTP layer, cache and
+    record factory, and handed this directory to find its siblings (``deal.stage``)."""
+
+    def __init__(self, http_client: HttpClient, *, cache: ReferenceCache | None = None,
+                 records: RecordFactory | None = None) -> None:
+        self._http_client = http_client
+        self._cache = cache
+        self._records = records
+        self._lock = threading.Lock()
+        self._built: dict[str, Service] = {}
+
+    def __getitem__(self, name: str) -> Service:
+        cls = SERVICE_CLASSES[name]
+        with self._lock:
+            service = self._built.get(name)
+            if service is None:
+                service = cls(self._http_client, cache=self._cache, records=self._records,
+                              siblings=self)
+                self._built[name] = service
+            return service
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SERVICE_CLASSES)
+
+    def __len__(self) -> int:
+        return len(SERVICE_CLASSES)
