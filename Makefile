@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck docs demo bench clean
+.PHONY: install test lint typecheck imports docs demo bench clean
 
 $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check basecrm_like tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(PY) -m mypy basecrm_like
+	$(PY) -m mypy basecrm_like tests/typing_example.py
 
-test: lint typecheck
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+test: lint typecheck imports
 	$(PY) -m pytest
 
 docs: $(STAMP)

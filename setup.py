@@ -18,6 +18,7 @@ TEST = CLI + MOCK + [
     "hypothesis>=6.80",
     "mypy>=1.5",
     "ruff>=0.4",
+    "import-linter>=2.0",
     "types-requests",
     "flask>=2.3",
     # the official client, to prove the mock server serves it too

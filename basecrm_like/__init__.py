@@ -9,9 +9,9 @@ A drop-in for the official ``basecrm`` 1.x package::
     deal = client.deals.create(name="Chemex", contact_id=coffeeshop.id, value="99.90")
 """
 from .client import Client
-from .coercion import Coercion
-from .configuration import Configuration
-from .errors import (
+from .http.config import Configuration
+from .http.encoding import Coercion
+from .http.errors import (
     BaseError,
     ConfigurationError,
     ConnectionError,
@@ -23,7 +23,7 @@ from .errors import (
     TimeoutError,
     UnknownAttributeError,
 )
-from .http_client import HttpClient
+from .http.transport import HttpClient
 from .services import (
     AccountsService,
     AssociatedContactsService,

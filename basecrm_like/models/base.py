@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from munch import Munch, unmunchify
 
@@ -49,8 +49,8 @@ from ..support.decimals import parse_decimal
 from ..support.suggest import did_you_mean, suggestion
 from .links import Link, ReverseLink, forward_links, reverse_links
 
-if TYPE_CHECKING:
-    from ..client import Client
+#: a service, or what holds one per resource (a :class:`~basecrm_like.Client`)
+ServiceSource = Service | object
 
 M = TypeVar("M", bound="Model")
 
@@ -71,7 +71,7 @@ def _sibling(service: Service, name: str) -> Service:
                                  records=service.records)
 
 
-def _service_of(res: Resource, source: Any) -> Service:
+def _service_of(res: Resource, source: ServiceSource) -> Service:
     if isinstance(source, Service):
         if source.resource.name != res.name:
             raise InvalidArgumentError(f"a {res.model_name} needs the {res.name} service, "
@@ -149,7 +149,7 @@ class Model:
     _new: bool
     _link_cache: dict[str, tuple[Any, Model]]
 
-    def __init__(self, source: Service | Client, *parents: Any, **attributes: Any) -> None:
+    def __init__(self, source: ServiceSource, *parents: Any, **attributes: Any) -> None:
         service = _service_of(self._resource, source)
         self._setup(service, _parents_of(self._resource, parents), {}, loaded=True, new=True)
         for name, value in attributes.items():
@@ -181,7 +181,7 @@ class Model:
         return obj
 
     @classmethod
-    def where(cls: type[M], source: Service | Client, *parents: Any,
+    def where(cls: type[M], source: ServiceSource, *parents: Any,
               **filters: Any) -> Collection[M]:
         """The records matching ``filters``, as models, fetched lazily page by page.
 

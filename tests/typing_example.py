@@ -1,0 +1,35 @@
+"""Checked by mypy in `make typecheck`: client options and record classes are real types.
+
+Not collected by pytest (no test_ prefix); it only has to type-check.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import basecrm_like
+from basecrm_like.models import Collection, Contact, Deal, Stage
+
+
+def make_client(token: str) -> basecrm_like.Client:
+    return basecrm_like.Client(access_token=token, timeout=(3.05, 27), max_retries=2,
+                               rate_limit=5.0, cache_ttl=60, strict=True)
+
+
+def deal_value(deal: Deal) -> Decimal:
+    return deal.value if deal.value is not None else Decimal("0")
+
+
+def stage_of(deal: Deal) -> Stage | None:
+    return deal.stage
+
+
+def deals_of(contact: Contact) -> Collection[Deal]:
+    return contact.deals
+
+
+def hot_deal_names(client: basecrm_like.Client) -> list[str]:
+    names: list[str] = []
+    for deal in Deal.where(client, hot=True):
+        if deal.name is not None:
+            names.append(deal.name)
+    return names
