@@ -114,12 +114,6 @@ class Store:
         raw = self.get_raw(res, id, parent)
         return None if raw is None else dict(json.loads(raw))
 
-    def find(self, res: Resource, id: Any) -> tuple[Parent, dict[str, Any]] | None:
-        """A record by id whatever its parent (ids of nested resources are global)."""
-        row = self.db.execute(f"SELECT parent, data FROM {_table(res)} WHERE id=? LIMIT 1",
-                              (id,)).fetchone()
-        return None if row is None else (row[0], dict(json.loads(row[1])))
-
     def exists(self, res: Resource, id: Any) -> bool:
         return self.db.execute(f"SELECT 1 FROM {_table(res)} WHERE id=? LIMIT 1",
                                (id,)).fetchone() is not None

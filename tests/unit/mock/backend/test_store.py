@@ -47,7 +47,6 @@ def test_nested_records_are_found_by_id_and_parent(store: Store) -> None:
     line_items = CATALOG["line_items"]
     store.insert(line_items, {"id": 7}, parent=3)
     assert store.get(line_items, 7) is None and store.get(line_items, 7, parent=3) == {"id": 7}
-    assert store.find(line_items, 7) == (3, {"id": 7})
     assert store.child_ids(line_items, 3) == [7]
     assert store.data_by_ids(line_items, [7, 8]) == {7: '{"id":7}'}
 
