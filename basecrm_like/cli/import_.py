@@ -33,6 +33,7 @@ from .shared import (
     account_options,
     fail_to_run,
     make_client,
+    progress_option,
     stop_on_signals,
 )
 
@@ -67,8 +68,7 @@ SHOWN_FAILURES = 20
               help="With --key, upsert without reading the record first: one request per row, "
                    "but 'unchanged' is never reported.")
 @account_options
-@click.option("--progress/--no-progress", "show_progress", default=True,
-              help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
+@progress_option
 def import_command(**params: Any) -> None:
     """Import the rows of FILE (CSV with a header row, or JSON Lines) as RESOURCE records.
 

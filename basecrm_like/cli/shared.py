@@ -29,6 +29,12 @@ def account_options(command: Any) -> Any:
                         help="Access token. Default: $BASECRM_ACCESS_TOKEN.")(command)
 
 
+#: ``--progress/--no-progress`` of the long commands (see :mod:`.progress`)
+progress_option = click.option(
+    "--progress/--no-progress", "show_progress", default=True,
+    help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
+
+
 def make_client(token: str | None, base_url: str | None, **options: Any) -> Client:
     """A Client from the command's options; raises ConfigurationError naming the fix.
 

@@ -17,6 +17,7 @@ from .shared import (
     account_options,
     fail_to_run,
     make_client,
+    progress_option,
     stop_on_signals,
 )
 
@@ -27,8 +28,7 @@ from .shared import (
 @click.option("--device-uuid", metavar="UUID",
               help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
 @account_options
-@click.option("--progress/--no-progress", "show_progress", default=True,
-              help="Progress on stderr: a bar on a terminal, a line every few seconds otherwise.")
+@progress_option
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,
                  base_url: str | None, show_progress: bool) -> None:
     """Mirror the account into a SQLite file through the Sync API.
