@@ -19,7 +19,7 @@ import basecrm_like
 from basecrm_like.mock import DEV_TOKEN
 from basecrm_like.mock.process import child_environment, mock_command, running
 
-from .test_sync_mirror import assert_mirror_equals_server
+from ..test_sync_mirror import assert_mirror_equals_server
 
 SEED = 1654  # contacts, leads and deals each: about 5,000 synced items with the base data
 BULK = ("contacts", "leads", "deals")

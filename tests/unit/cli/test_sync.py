@@ -11,20 +11,14 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from basecrm_like import cli as cli_module
 from basecrm_like.cli import cli
+from basecrm_like.cli.progress import SyncProgress
 from basecrm_like.sync import SqliteMirror
 
-from .test_sync import BASE, DEVICE, FakeSyncApi, item
+from ..sync.conftest import BASE, DEVICE, FakeSyncApi, item
+from . import TOKEN
 
-TOKEN = "t" * 64
 ENV = {"BASECRM_ACCESS_TOKEN": TOKEN, "BASECRM_BASE_URL": BASE}
-
-
-@pytest.fixture
-def rsps() -> Any:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as r:
-        yield r
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Any:
@@ -148,7 +142,7 @@ def test_ctrl_c_stops_after_the_page_in_hand(rsps: Any, tmp_path: Path) -> None:
 
 def test_plain_progress_lines_when_not_a_terminal(rsps: Any, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module._SyncProgress, "LINE_EVERY", 0.0)
+    monkeypatch.setattr(SyncProgress, "LINE_EVERY", 0.0)
     FakeSyncApi(rsps, [[item("contact", 1)], [item("deal", 2)]])
     result = run("--db", str(tmp_path / "crm.sqlite"), "--device-uuid", DEVICE)
     assert result.exit_code == 0
@@ -160,7 +154,7 @@ def test_plain_progress_lines_when_not_a_terminal(rsps: Any, tmp_path: Path,
 
 def test_progress_names_the_biggest_types_and_sums_the_rest(
         rsps: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module._SyncProgress, "LINE_EVERY", 0.0)
+    monkeypatch.setattr(SyncProgress, "LINE_EVERY", 0.0)
     kinds = ["deal"] * 3 + ["lead"] * 2 + ["user", "stage", "tag", "source"]
     FakeSyncApi(rsps, [[item(k, i) for i, k in enumerate(kinds)]])
     result = run("--db", str(tmp_path / "crm.sqlite"), "--device-uuid", DEVICE)

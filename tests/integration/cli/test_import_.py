@@ -1,4 +1,4 @@
-"""Bulk imports and exports against the mock server over loopback.
+"""`basecrm-like import` and `export` against the mock server over loopback.
 
 Faults (500/502/503, dropped connections, latency) are seeded, so a failure
 reproduces. Rates are high (300 requests/s) to keep the suite fast; the

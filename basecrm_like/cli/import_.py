@@ -1,0 +1,206 @@
+"""``basecrm-like import``: the rows of a CSV or JSON Lines file as records, resumable."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shlex
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import click
+
+from .. import resources
+from ..bulk import (
+    Importer,
+    InputError,
+    JournalError,
+    default_journal_path,
+    detect_format,
+    load_map_file,
+    parse_map_options,
+    read_rows,
+    run_with_report,
+    scan_file,
+)
+from ..errors import ConfigurationError
+from .progress import RowProgress
+from .shared import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    account_options,
+    fail_to_run,
+    make_client,
+    progress_option,
+    stop_on_signals,
+)
+
+#: failed rows printed on stderr when there is no --report to hold them
+SHOWN_FAILURES = 20
+
+
+@click.command("import")
+@click.argument("resource")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--key", metavar="ATTRIBUTE",
+              help="Match existing records on this attribute (email, custom_fields.<name>, ...) "
+                   "and upsert, so reruns never duplicate. Without it every row is created.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Rows sent at once.")
+@click.option("--rate", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Requests per second for the whole import; 0 = unlimited.")
+@click.option("--report", type=click.Path(dir_okay=False),
+              help="Write one CSV line per input row (status, id, error) here.")
+@click.option("--resume", is_flag=True,
+              help="Skip the rows an earlier, interrupted run finished (read from its journal).")
+@click.option("--dry-run", is_flag=True,
+              help="Check every row against the catalog; send nothing, no token needed.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=ATTRIBUTE",
+              help="Read COLUMN as ATTRIBUTE (repeatable); COLUMN=- ignores the column.")
+@click.option("--map-file", type=click.Path(dir_okay=False),
+              help="Mappings from a JSON object or a two-column CSV (column,attribute).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of FILE.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
+              help="Format of FILE. Default: from the extension (.jsonl = JSON Lines, else CSV).")
+@click.option("--no-compare", is_flag=True,
+              help="With --key, upsert without reading the record first: one request per row, "
+                   "but 'unchanged' is never reported.")
+@account_options
+@progress_option
+def import_command(**params: Any) -> None:
+    """Import the rows of FILE (CSV with a header row, or JSON Lines) as RESOURCE records.
+
+    Columns name attributes: first_name, is_organization, tags (comma or
+    semicolon separated), address.city, custom_fields.<name>. Empty cells are
+    left out. Bad rows are reported and skipped; the import goes on.
+
+    Every outcome is journaled next to the report (or FILE) as it happens:
+    after Ctrl-C, a crash or a kill, run the same command with --resume.
+
+    Exit status: 0 every row succeeded; 1 some rows failed (see the report);
+    2 cannot run (configuration, file, resource or mapping problem); 130
+    stopped by Ctrl-C or SIGTERM (the message says how to resume).
+    """
+    raise SystemExit(run_import(**params))
+
+
+def resume_command(params: dict[str, Any]) -> str:
+    """The command line that resumes this import (never with the token in it)."""
+    words = ["basecrm-like", "import", params["resource"], params["file"]]
+    for name in ("key", "concurrency", "rate", "report", "map_file", "encoding", "fmt",
+                 "base_url"):
+        value = params.get(name)
+        if value is not None:
+            option = "--format" if name == "fmt" else "--" + name.replace("_", "-")
+            words += [option, f"{value:g}" if isinstance(value, float) else str(value)]
+    for mapping in params.get("maps") or ():
+        words += ["--map", mapping]
+    if params.get("no_compare"):
+        words.append("--no-compare")
+    words.append("--resume")
+    return shlex.join(words)
+
+
+def count_rows(path: str, fmt: str | None, encoding: str) -> int:
+    """About how many rows ``path`` holds, for the progress bar's total.
+
+    A CSV header is not a row; multi-line cells make the CSV count an estimate.
+    """
+    lines = scan_file(path, encoding)
+    return max(lines - 1, 0) if detect_format(path, fmt) == "csv" else lines
+
+
+def run_import(**params: Any) -> int:
+    """Import FILE as the command's parameters say; the exit status."""
+    cannot_run = functools.partial(fail_to_run, "import")
+    path, dry_run, key, report = params["file"], params["dry_run"], params["key"], params["report"]
+    try:
+        res = resources.get(params["resource"])
+    except KeyError as exc:
+        names = ", ".join(r.name for r in resources.RESOURCES if "create" in r.actions)
+        return cannot_run(f"{exc.args[0]} (resources you can import: {names})")
+    if not os.path.isfile(path):
+        return cannot_run(f"no such file: {path}")
+
+    stop = threading.Event()
+    try:
+        total = count_rows(path, params["fmt"], params["encoding"])
+        mapping = load_map_file(params["map_file"]) if params["map_file"] else {}
+        mapping.update(parse_map_options(params["maps"]))
+        # key, mapping and resource checks first: they need no token. Without a
+        # service this importer only checks rows, which is what a dry run does.
+        checker = Importer(res, None, key=key, concurrency=params["concurrency"],
+                           mapping=mapping, stop=stop)
+    except (InputError, ValueError) as exc:
+        return cannot_run(str(exc))
+    client = None
+    if not dry_run:
+        try:
+            client = make_client(params["token"], params["base_url"],
+                                 pool_size=max(10, params["concurrency"]))
+        except ConfigurationError as exc:
+            return cannot_run(f"{exc} (the command takes --token and --base-url too)")
+    try:
+        rows = read_rows(path, params["fmt"], params["encoding"])
+    except InputError as exc:
+        return cannot_run(str(exc))
+
+    def with_header_notes(items: Iterable[Any]) -> Iterator[Any]:
+        """The rows, saying once (at the first row with data) what the columns will do."""
+        noted = False
+        for row in items:
+            if not noted and row.data:
+                noted = True
+                for note in checker.mapper.header_notes(row.data.keys()):
+                    click.echo(f"basecrm-like import: note: {note}", err=True)
+            yield row
+
+    progress = RowProgress(params["show_progress"], total,
+                           f"{'checking' if dry_run else 'importing'} {res.name}")
+    failures: list[Any] = []
+
+    def on_result(result: Any) -> None:
+        progress(result)
+        if result.status == "failed" and not report and len(failures) < SHOWN_FAILURES:
+            failures.append(result)
+
+    with stop_on_signals("import", "the rows in flight", stop.set) as signalled:
+        try:
+            with contextlib.closing(progress):   # the bar ends before any message below it
+                if client is None:
+                    summary = run_with_report(checker, with_header_notes(rows), on_result,
+                                              report)
+                else:
+                    summary = client.bulk.import_records(
+                        res.name, with_header_notes(rows), key, params["concurrency"], on_result,
+                        rate=params["rate"], mapping=mapping, compare=not params["no_compare"],
+                        report=report, journal=default_journal_path(path, report),
+                        resume=params["resume"], stop=stop)
+        except JournalError as exc:
+            return cannot_run(str(exc))
+        except InputError as exc:
+            return cannot_run(f"{exc}\nRows finished so far are journaled; fix the problem and "
+                              f"resume with:\n  {resume_command(params)}")
+        except KeyboardInterrupt:
+            click.echo("basecrm-like import: aborted; the rows in flight may be missing from the "
+                       f"journal. To resume:\n  {resume_command(params)}", err=True)
+            return EXIT_INTERRUPTED
+
+    for result in failures:
+        where = f" ({result.error_field})" if result.error_field else ""
+        click.echo(f"row {result.row}: {result.error_code}{where}: {result.message}", err=True)
+    if failures and summary.failed > len(failures):
+        click.echo(f"... and {summary.failed - len(failures)} more failed rows; pass --report "
+                   "PATH to list them all", err=True)
+    traffic = "" if dry_run else f"; {summary.requests} requests, {summary.rate_limited} rate-limited"
+    click.echo(f"{summary.line()}{traffic}")
+    if report:
+        click.echo(f"report: {report}")
+    if summary.interrupted:
+        by = signalled[0] if signalled else "request"
+        click.echo(f"stopped by {by} after {summary.rows} rows. To resume:\n"
+                   f"  {resume_command(params)}", err=True)
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK

@@ -1,0 +1,73 @@
+"""``basecrm-like mock``: a local, stateful Base API v2 server for tests and CI.
+
+The flags come from the mock's own option list, so the command, ``serve()``
+and the pytest plugin cannot drift apart; this module only turns that list
+into click options and runs the server in the foreground.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..mock.options import MOCK_OPTIONS, MockOption, resolve
+from ..mock.process import READY_PREFIX
+
+
+def as_click_option(option: MockOption) -> Callable[[Any], Any]:
+    """The click decorator of one mock option (its values still unchecked: see ``resolve``)."""
+    if option.type is bool:
+        return click.option(*option.flags, option.name, is_flag=True, default=option.default,
+                            help=option.help)
+    shown = option.default not in (None, (), 0) and not option.multiple
+    return click.option(*option.flags, option.name, type=option.type, default=option.default,
+                        multiple=option.multiple, metavar=option.metavar, help=option.help,
+                        show_default=shown)
+
+
+def with_mock_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Every option of MOCK_OPTIONS on ``command``, listed in the declared order."""
+    for option in reversed(MOCK_OPTIONS):
+        command = as_click_option(option)(command)
+    return command
+
+
+@click.command("mock")
+@with_mock_options
+def mock_command(**values: Any) -> None:
+    """Run a local mock of the Base API v2 (for tests and CI).
+
+    Prints one line, "listening on http://HOST:PORT", once requests can be sent.
+    Stops cleanly on Ctrl-C or SIGTERM.
+    """
+    try:
+        settings = resolve(values)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    logging.basicConfig(level=logging.INFO if settings["access_log"] else logging.WARNING,
+                        stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    try:
+        from ..mock import serve
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the mock server needs the mock extra: pip install 'basecrm_like[mock]' ({exc})"
+        ) from None
+    started = time.perf_counter()
+    try:
+        server = serve(**settings)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {settings['host']}:{settings['port']}: {exc.strerror or exc}"
+        ) from None
+
+    def announce() -> None:
+        click.echo(f"{READY_PREFIX}{server.url}")
+        sys.stdout.flush()
+        if settings["access_log"]:
+            click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
+
+    server.run_until_signalled(announce)

@@ -1,0 +1,95 @@
+"""``basecrm-like sync``: mirror an account into SQLite through the Sync API."""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+import click
+import requests
+
+from ..errors import BaseError, ConfigurationError
+from ..sync import SqliteMirror, Sync
+from .progress import SyncProgress
+from .shared import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    account_options,
+    fail_to_run,
+    make_client,
+    progress_option,
+    stop_on_signals,
+)
+
+
+@click.command("sync")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="SQLite file of the mirror; created on the first run.")
+@click.option("--device-uuid", metavar="UUID",
+              help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
+@account_options
+@progress_option
+def sync_command(db_path: str, device_uuid: str | None, token: str | None,
+                 base_url: str | None, show_progress: bool) -> None:
+    """Mirror the account into a SQLite file through the Sync API.
+
+    Run it again to fetch what changed since. Each page is committed before it
+    is acknowledged, so after a crash or Ctrl-C the next run resumes where this
+    one stopped, with nothing lost and nothing applied twice. Ctrl-C finishes
+    the page in hand first; press it twice to abort at once.
+
+    Exit status: 0 done; 1 some items could not be stored (they come back on
+    the next run); 2 cannot run (configuration, network, API or database
+    error); 130 stopped by Ctrl-C or SIGTERM before the queue was drained.
+    """
+    raise SystemExit(run_sync(db_path, device_uuid, token, base_url, show_progress))
+
+
+def run_sync(db_path: str, device_uuid: str | None, token: str | None, base_url: str | None,
+             show_progress: bool) -> int:
+    """Mirror the account into ``db_path``; the exit status."""
+    try:
+        client = make_client(token, base_url)
+    except ConfigurationError as exc:
+        return fail_to_run("sync", str(exc))
+    try:
+        uuid = device_uuid or Sync.device_uuid_from(f"{db_path}.device")
+    except (OSError, ValueError) as exc:
+        return fail_to_run("sync", f"device UUID: {exc}")
+    try:
+        mirror = SqliteMirror(db_path)
+    except (sqlite3.Error, OSError) as exc:
+        return fail_to_run("sync", f"cannot open the mirror {db_path}: {exc}")
+
+    sync = Sync(client, uuid)
+    progress = SyncProgress(show_progress)
+    with stop_on_signals("sync", "the page in hand", sync.request_stop) as signalled, mirror:
+        try:
+            with contextlib.closing(progress):   # the bar ends before any message below it
+                summary = sync.run(mirror, progress=progress)
+        except (BaseError, requests.exceptions.RequestException, sqlite3.Error) as exc:
+            done = sync.summary.acked
+            resume = (f"\n{done} items were stored and acknowledged before this; run the "
+                      "command again to resume") if done else ""
+            return fail_to_run("sync", f"{exc}{resume}")
+        except KeyboardInterrupt:
+            click.echo(f"basecrm-like sync: aborted; {sync.summary.acked} items stored and "
+                       "acknowledged, the page in hand comes back on the next run", err=True)
+            return EXIT_INTERRUPTED
+        counts = mirror.counts()
+
+    if summary.session_id is None:
+        click.echo("nothing new since the last sync")
+    else:
+        click.echo(f"synced {summary.describe()} in {summary.elapsed:.1f} s")
+    click.echo(f"mirror {db_path}: " + (", ".join(f"{t} {n}" for t, n in counts.items())
+                                        or "empty"))
+    if summary.stopped:
+        click.echo(f"stopped by {signalled[0] if signalled else 'request'} before the queue was "
+                   "drained; run the command again to continue", err=True)
+        return EXIT_INTERRUPTED
+    if summary.nacked:
+        click.echo(f"{summary.nacked} items could not be stored and were not acknowledged; they "
+                   "come back on the next run (the warnings above say why)", err=True)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
