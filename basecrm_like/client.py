@@ -75,7 +75,7 @@ class Client:
         self._services = ServiceDirectory(self.http_client, cache=self.cache,
                                           records=ModelFactory())
         self.__sync = SyncService(self.http_client)
-        self.__bulk = BulkService(self)
+        self.__bulk = BulkService(self.http_client, self._services)
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .. import errors, resources
-from ..http_client import backoff_delay
-from ..ratelimit import TokenBucket
-from ..resources import Resource
+from .. import catalog
+from ..catalog import Resource
+from ..http import errors
+from ..http.ratelimit import TokenBucket
+from ..http.retry import backoff_delay
 from ..services import Service
 from ..support import keypaths
 from ..support.decimals import parse_decimal
@@ -84,7 +85,7 @@ class Importer:
                  stop: threading.Event | None = None, max_attempts: int = 8,
                  backoff: float = 0.1, limiter: TokenBucket | None = None,
                  window: int | None = None) -> None:
-        self.resource = resource if isinstance(resource, Resource) else resources.get(resource)
+        self.resource = resource if isinstance(resource, Resource) else catalog.get(resource)
         self.service = service
         self.dry_run = service is None
         if not isinstance(concurrency, int) or concurrency < 1:
@@ -125,7 +126,7 @@ class Importer:
     def _check_key(self, key: str) -> tuple[str, str | None]:
         res = self.resource
         if "upsert" not in res.actions:
-            upserts = ", ".join(r.name for r in resources.RESOURCES if "upsert" in r.actions)
+            upserts = ", ".join(r.name for r in catalog.RESOURCES if "upsert" in r.actions)
             raise ValueError(f"--key needs the upsert endpoint, which {res.name} lacks "
                              f"(it exists for {upserts}); import without a key")
         head, rest = keypaths.split(key)
@@ -416,7 +417,7 @@ def _get(record: Any, name: str) -> Any:
     return record.get(name) if isinstance(record, Mapping) else None
 
 
-def _same(spec: resources.Field | None, sent: Any, stored: Any) -> bool:
+def _same(spec: catalog.Field | None, sent: Any, stored: Any) -> bool:
     """Whether the stored value already says what the row says."""
     if isinstance(sent, Mapping):
         # custom fields and address: the keys the row sets must match

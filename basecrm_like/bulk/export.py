@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..resources import ADDRESS_KEYS, Resource
+from ..catalog import ADDRESS_KEYS, Resource
 
 __all__ = ["export_columns", "flatten_record"]
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import Error
+from ..http.errors import Error
 from ..support.files import fsync_directory
 
 __all__ = ["Journal", "JournalEntry", "JournalError", "default_journal_path"]

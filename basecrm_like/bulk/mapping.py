@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..resources import ADDRESS_KEYS, Field, RequiredIf, Resource
+from ..catalog import ADDRESS_KEYS, Field, RequiredIf, Resource
 from ..support import keypaths
 from ..support.decimals import parse_decimal
 from ..support.suggest import did_you_mean

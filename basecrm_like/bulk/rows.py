@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
-from ..errors import Error
+from ..http.errors import Error
 
 __all__ = [
     "InputError", "RowError", "InputRow", "fingerprint", "read_rows", "read_csv", "read_jsonl",

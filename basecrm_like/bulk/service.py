@@ -14,9 +14,9 @@ from typing import Any
 
 from munch import Munch
 
-from .. import resources
-from ..http_client import HttpClient
-from ..ratelimit import DEFAULT_RATE, TokenBucket
+from .. import catalog
+from ..http.ratelimit import DEFAULT_RATE, TokenBucket
+from ..http.transport import HttpClient
 from ..services import Service
 from .engine import Importer, run_with_report
 from .journal import Journal, default_journal_path
@@ -50,7 +50,7 @@ class BulkService:
 
     def service(self, resource: str) -> Service:
         """The client's service for ``resource`` (a name such as ``contacts``)."""
-        return self.services[resources.get(resource).name]
+        return self.services[catalog.get(resource).name]
 
     def import_records(
         self,
@@ -82,7 +82,7 @@ class BulkService:
         a later call with ``resume=True`` skips finished rows; ``stop`` (an
         Event) ends the run after the rows in flight.
         """
-        res = resources.get(resource)
+        res = catalog.get(resource)
         service: Service | None = None
         limiter: TokenBucket | None = None
         if not dry_run:

@@ -10,11 +10,11 @@ from typing import IO, Any
 import click
 import requests
 
-from .. import resources
+from .. import catalog
 from ..bulk import export_columns, flatten_record
-from ..errors import BaseError, ConfigurationError
-from ..http_client import encode_json
-from ..resources import Resource
+from ..catalog import Resource
+from ..http.encoding import encode_json
+from ..http.errors import BaseError, ConfigurationError
 from ..support import keypaths
 from .shared import EXIT_OK, account_options, fail_to_run, make_client
 
@@ -119,7 +119,7 @@ def run_export(resource: str, fmt: str, filters: tuple[str, ...], output: str, r
     """Export ``resource`` to ``output`` (``-``: stdout); the exit status."""
     cannot_run = functools.partial(fail_to_run, "export")
     try:
-        res = resources.get(resource)
+        res = catalog.get(resource)
     except KeyError as exc:
         return cannot_run(str(exc.args[0]))
     if "list" not in res.actions or res.parent_params:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .. import resources
+from .. import catalog
 from ..bulk import (
     Importer,
     InputError,
@@ -24,7 +24,7 @@ from ..bulk import (
     run_with_report,
     scan_file,
 )
-from ..errors import ConfigurationError
+from ..http.errors import ConfigurationError
 from .progress import RowProgress
 from .shared import (
     EXIT_INTERRUPTED,
@@ -117,9 +117,9 @@ def run_import(**params: Any) -> int:
     cannot_run = functools.partial(fail_to_run, "import")
     path, dry_run, key, report = params["file"], params["dry_run"], params["key"], params["report"]
     try:
-        res = resources.get(params["resource"])
+        res = catalog.get(params["resource"])
     except KeyError as exc:
-        names = ", ".join(r.name for r in resources.RESOURCES if "create" in r.actions)
+        names = ", ".join(r.name for r in catalog.RESOURCES if "create" in r.actions)
         return cannot_run(f"{exc.args[0]} (resources you can import: {names})")
     if not os.path.isfile(path):
         return cannot_run(f"no such file: {path}")

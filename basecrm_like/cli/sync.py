@@ -7,7 +7,7 @@ import sqlite3
 import click
 import requests
 
-from ..errors import BaseError, ConfigurationError
+from ..http.errors import BaseError, ConfigurationError
 from ..sync import SqliteMirror, Sync
 from .progress import SyncProgress
 from .shared import (

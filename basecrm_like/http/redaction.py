@@ -1,11 +1,18 @@
 """Keeping secrets out of logs, messages and reprs: tokens, cookies, credentials."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote_plus
 
 REDACTED = "<redacted>"
 _SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization")
+#: fields whose values are credentials wherever they appear, known in advance or not:
+#: a token endpoint's answer carries tokens nobody could have listed beforehand.
+#: ``code`` only in forms (the authorization code); in JSON it names API error kinds.
+_SECRET_FIELDS = r"access_token|refresh_token|id_token|password|client_secret"
+_SECRET_JSON = re.compile(rf'("(?:{_SECRET_FIELDS})"\s*:\s*)"[^"]*"')
+_SECRET_FORM = re.compile(rf"(?<![\w-])((?:{_SECRET_FIELDS}|code)=)[^&\s]*")
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -17,4 +24,10 @@ def redact_secrets(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED).replace(quote_plus(secret), REDACTED)
-    return text
+    return redact_secret_fields(text)
+
+
+def redact_secret_fields(text: str) -> str:
+    """``text`` with the values of credential fields (JSON or form) replaced by ``<redacted>``."""
+    text = _SECRET_JSON.sub(rf'\1"{REDACTED}"', text)
+    return _SECRET_FORM.sub(rf"\1{REDACTED}", text)

@@ -190,15 +190,14 @@ class HttpClient:
                 timeout=self.config.timeout, verify=self.config.verify_ssl,
                 allow_redirects=False,
             )
-        except requests.exceptions.Timeout as exc:
-            raise self._timeout_error(method, url, exc) from None
+        except requests.exceptions.Timeout:
+            raise self._timeout_error(method, url) from None
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):
-                raise self._timeout_error(method, url, exc) from None
+                raise self._timeout_error(method, url) from None
             raise errors.ConnectionError(
                 f"{method} {_path_of(url)}: cannot reach {self._host_of(url)} "
                 f"({_root_cause(exc)}); check base_url and the network, then retry",
-                request=exc.request,
             ) from None
         finally:
             attempt_limiter.reset(context)
@@ -215,12 +214,12 @@ class HttpClient:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
-    def _timeout_error(self, method: str, url: str,
-                       exc: requests.exceptions.RequestException) -> errors.TimeoutError:
+    def _timeout_error(self, method: str, url: str) -> errors.TimeoutError:
+        # requests' own request object is left off our errors: its headers and
+        # body hold the token, a form's code or refresh token
         return errors.TimeoutError(
             f"{method} {_path_of(url)} timed out after {self.config.timeout!r} s; "
             "raise the timeout option or retry later",
-            request=exc.request,
         )
 
     def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import errors
+from ..http import errors
 
 __all__ = ["OAuthError", "TokenStoreError"]
 

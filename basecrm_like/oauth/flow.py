@@ -11,9 +11,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
-from .. import errors
-from ..configuration import PRODUCTION_URL, Configuration
-from ..http_client import HttpClient, redact_secrets
+from ..http import errors
+from ..http.config import PRODUCTION_URL, Configuration
+from ..http.redaction import redact_secrets
+from ..http.transport import HttpClient
 from .errors import OAuthError
 from .token import DEFAULT_LEEWAY, Token
 

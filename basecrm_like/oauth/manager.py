@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .. import errors
+from ..http import errors
 from .errors import OAuthError
 from .flow import OAuth2
 from .stores import TokenStore

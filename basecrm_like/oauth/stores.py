@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .. import errors
+from ..http import errors
 from ..support.files import atomic_write
 from .errors import TokenStoreError
 from .token import Token

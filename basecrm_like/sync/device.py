@@ -11,7 +11,7 @@ import re
 import uuid
 from pathlib import Path
 
-from ..errors import Error
+from ..http.errors import Error
 from ..support.files import atomic_write
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F-]{32,36}$")

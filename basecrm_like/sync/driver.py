@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import Error
+from ..http.errors import Error
 from . import device
 from .wire import SyncService
 

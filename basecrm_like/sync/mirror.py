@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import resources
-from ..errors import Error
-from ..resources import Resource
+from .. import catalog
+from ..catalog import Resource
+from ..http.errors import Error
 
 logger = logging.getLogger("basecrm_like.sync")
 
@@ -198,7 +198,7 @@ class SqliteMirror:
         return table
 
     def _ensure_table(self, kind: str) -> _Table:
-        res = resources.by_type(kind)
+        res = catalog.by_type(kind)
         row = self._conn.execute(f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ?",
                                  (kind,)).fetchone()
         name = row[0] if row else self._new_table_name(kind, res)
@@ -244,7 +244,7 @@ class SqliteMirror:
         taken = {r[0] for r in self._conn.execute(f"SELECT tbl FROM {_TYPES_TABLE}")}
         name = base
         n = 1
-        while name in taken or name in resources.CATALOG or name.startswith("_sync") \
+        while name in taken or name in catalog.CATALOG or name.startswith("_sync") \
                 or name.startswith("sqlite_"):
             n += 1
             name = f"x_{base}" if n == 2 else f"x_{base}_{n}"
@@ -271,7 +271,7 @@ class SqliteMirror:
 
     def table_for(self, name: str) -> str | None:
         """The table holding a resource name (``deals``) or type (``deal``); None if none yet."""
-        res = resources.CATALOG.get(name) or resources.by_type(name)
+        res = catalog.CATALOG.get(name) or catalog.by_type(name)
         with self._lock:
             if res is not None:
                 rows = self._conn.execute(f"SELECT tbl FROM {_TYPES_TABLE} WHERE type = ?",

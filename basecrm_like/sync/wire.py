@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http_client import HttpClient
+from ..http.transport import HttpClient
 
 DEVICE_HEADER = "X-Basecrm-Device-UUID"
 

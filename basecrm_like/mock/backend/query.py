@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...resources import Resource
+from ...catalog import Resource
 from .errors import ApiError, error
 from .values import INT64
 

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from ...resources import CATALOG, POLYMORPHIC, POLYMORPHIC_TYPES, RESOURCES, Field, Resource
+from ...catalog import CATALOG, POLYMORPHIC, POLYMORPHIC_TYPES, RESOURCES, Field, Resource
 from . import rules, values
 from .errors import ApiError, ErrorItem, error
 from .store import Parent, Store

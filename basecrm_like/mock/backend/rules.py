@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ...resources import CATALOG, Resource
+from ...catalog import CATALOG, Resource
 from .errors import error
 from .store import Parent, Store
 from .validation import ROOT

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ...resources import CATALOG
+from ...catalog import CATALOG
 from .records import as_given
 from .rules import dropbox_email
 from .store import Parent, Store

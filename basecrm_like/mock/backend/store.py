@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ...resources import RESOURCES, Resource
+from ...catalog import RESOURCES, Resource
 
 Parent = int | str
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...resources import CATALOG, RESOURCES
+from ...catalog import CATALOG, RESOURCES
 from .errors import error
 from .store import Store, dumps
 

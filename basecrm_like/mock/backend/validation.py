@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...resources import Resource
+from ...catalog import Resource
 from . import values
 from .errors import ApiError, ErrorItem, error
 

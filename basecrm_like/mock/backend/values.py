@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...resources import ADDRESS_KEYS, Field
+from ...catalog import ADDRESS_KEYS, Field
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ...resources import CATALOG
+from ...catalog import CATALOG
 from ..backend import records
 from ..backend import seed as seeding
 from ..backend.errors import ApiError, ErrorItem, error

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from ...resources import CATALOG, Resource
+from ...catalog import CATALOG, Resource
 from ..backend import query, records
 from ..backend.errors import error
 from ..backend.store import Parent

@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from ...resources import Resource
+from ...catalog import Resource
 from ..backend.errors import error
 from ..backend.store import Store, dumps
 from ..backend.validation import parse_envelope

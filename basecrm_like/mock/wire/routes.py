@@ -13,7 +13,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ...resources import RESOURCES, Resource
+from ...catalog import RESOURCES, Resource
 from ..backend.errors import error
 from . import sync
 from .handlers import ACTION_HANDLERS, CUSTOM_FIELD_TYPES

@@ -1,4 +1,4 @@
-"""The client-side token bucket and how it hooks into the HTTP layer."""
+"""The client-side token bucket and how the client builds it from its options."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +8,7 @@ import pytest
 import responses
 
 import basecrm_like
-from basecrm_like.ratelimit import TokenBucket, limiter_for
+from basecrm_like.ratelimit import TokenBucket
 
 
 class FakeTime:
@@ -85,30 +85,30 @@ def test_threads_share_one_budget() -> None:
     assert time.monotonic() - started >= 79 / 200 * 0.95
 
 
-def test_one_bucket_per_client_installed_on_its_http_layer(client: basecrm_like.Client) -> None:
-    first = limiter_for(client.http_client, 5)
-    assert limiter_for(client.http_client) is first and first.rate == 5
-    assert limiter_for(client.http_client, 20) is first and first.rate == 20
-    assert client.http_client.throttle == first.acquire
-    assert client.http_client.observers.count(first.observe) == 1
-    assert client.bulk.limiter is first
+def test_one_bucket_per_client_built_from_its_rate_limit_option() -> None:
+    client = basecrm_like.Client(access_token="t" * 64, base_url="https://api.example.test",
+                                 rate_limit=5)
+    bucket = client.http_client.limiter
+    assert isinstance(bucket, TokenBucket) and bucket.rate == 5
+    assert client.bulk.limiter is bucket
 
 
-def test_an_existing_throttle_is_kept(client: basecrm_like.Client) -> None:
-    calls: list[int] = []
-    client.http_client.throttle = lambda: calls.append(1)
-    b = limiter_for(client.http_client, 0)
-    client.http_client.throttle()
-    assert calls == [1] and b.acquired == 1
+def test_a_paced_copy_leaves_the_original_unthrottled(client: basecrm_like.Client) -> None:
+    paced = client.http_client.with_limiter(TokenBucket(5))
+    assert client.http_client.limiter is None
+    assert isinstance(paced.limiter, TokenBucket) and paced.limiter.rate == 5
 
 
 @responses.activate
-def test_every_request_of_the_client_goes_through_the_bucket(client: basecrm_like.Client) -> None:
+def test_every_request_of_the_client_goes_through_the_bucket() -> None:
+    client = basecrm_like.Client(access_token="t" * 64, base_url="https://api.example.test",
+                                 rate_limit=1000, max_retries=0)
     responses.get("https://api.example.test/v2/contacts", json={"items": [], "meta": {}})
     responses.get("https://api.example.test/v2/deals", status=429, json={"errors": []},
                   headers={"Retry-After": "0"})
-    b = limiter_for(client.http_client, 0)
     client.contacts.list()
     with pytest.raises(basecrm_like.RateLimitError):
         client.deals.list()
-    assert b.acquired == 2 and b.rate_limited == 1
+    bucket = client.http_client.limiter
+    assert isinstance(bucket, TokenBucket)
+    assert bucket.acquired == 2 and bucket.rate_limited == 1

@@ -1,0 +1,1 @@
+"""Fixtures shared across test folders: throwaway servers and hostile peers."""
