@@ -517,7 +517,7 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
                 links["prev_page"] = _encode_cursor(compiled.fingerprint, "before",
                                                     position(rows[0]))
         return rows, links
-    condition = None
+    condition: Sql | None = None
     offset = query.get("offset", 0) + query.get("page", 0) * per_page
     if values:
         condition = Sql()
