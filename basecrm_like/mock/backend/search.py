@@ -506,9 +506,9 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
         direction, values = "after", []
     if direction == "before":
         back = [k.reversed() for k in keys]
-        condition = Sql()
-        _after(back, values, condition)
-        rows = _select(store, res, compiled, back, condition, per_page + 1, 0)
+        before = Sql()
+        _after(back, values, before)
+        rows = _select(store, res, compiled, back, before, per_page + 1, 0)
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if rows:
