@@ -5,8 +5,11 @@ found at once. A query becomes one ``SELECT`` whose ``WHERE`` is the filter tree
 and whose ``ORDER BY`` is the sort plus ``id``; only the page's rows come back
 to Python. Choices where the public reference is silent:
 
-- every leaf is true or false, never SQL NULL, so ``not`` is the complement:
-  ``not eq 5`` matches records where the attribute is null (as a search index does);
+- ``not`` is the complement: ``not eq 5`` matches records where the attribute
+  is null (as a search index does); SQL NULL reads as false below a ``not``;
+- an attribute gets an expression index the first time a search compares it
+  (eq, any, range), as a search index would hold it: later searches on it read
+  the index instead of every stored record;
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
 - decimals compare and sort as 64-bit floats (exact to 15 significant digits),
@@ -113,6 +116,8 @@ class Attributes:
         self.store = store
         self.res = res
         self.known: Mapping[str, SearchAttribute] = search_attributes(res.name)
+        #: expressions compared with eq, any or range: an index can answer those
+        self.indexed: set[str] = set()
 
     def get(self, name: str, pointer: str) -> Attr:
         if name == "version":
@@ -234,17 +239,19 @@ def _leaf(attrs: Attributes, leaf: Mapping[str, Any], pointer: str, out: Sql) ->
         _list_leaf(attr, operator, argument, at, out)
         return
     expr = attr.expr
+    if operator in ("eq", "any", "range"):
+        attrs.indexed.add(expr)
     if operator == "eq":
         if argument is None:
             out.add(f"({expr} IS NULL)")
         else:
-            out.add(f"coalesce({expr} = ?, 0)", _value(attr, argument, at))
+            out.add(f"{expr} = ?", _value(attr, argument, at))
     elif operator == "any":
         values = [_value(attr, v, f"{at}/{i}") for i, v in enumerate(argument)]
         present = [v for v in values if v is not None]
         parts = []
         if present:
-            parts.append(f"coalesce({expr} IN ({','.join('?' * len(present))}), 0)")
+            parts.append(f"{expr} IN ({','.join('?' * len(present))})")
         if len(present) < len(values):
             parts.append(f"({expr} IS NULL)")
         out.add(f"({' OR '.join(parts) or '0'})", *present)
@@ -257,7 +264,7 @@ def _leaf(attrs: Attributes, leaf: Mapping[str, Any], pointer: str, out: Sql) ->
                                                   "needs a value", f"{at}/{bound}")
             conditions.append(f"{expr} {bounds[bound]} ?")
             params.append(_value(attr, limit, f"{at}/{bound}"))
-        out.add(f"coalesce({' AND '.join(conditions)}, 0)", *params)
+        out.add(f"({' AND '.join(conditions)})", *params)
     elif operator == "is_null":
         out.add(f"({expr} IS {'' if argument else 'NOT '}NULL)")
     elif operator in ("contains", "starts_with"):
@@ -265,9 +272,9 @@ def _leaf(attrs: Attributes, leaf: Mapping[str, Any], pointer: str, out: Sql) ->
             raise QueryError("invalid_operator", f"{operator} works on text; {attr.name} is "
                                                  f"{attr.type}", at)
         if operator == "contains":
-            out.add(f"coalesce(instr(lower({expr}), lower(?)) > 0, 0)", argument)
+            out.add(f"instr(lower({expr}), lower(?)) > 0", argument)
         else:
-            out.add(f"coalesce(substr(lower({expr}), 1, ?) = lower(?), 0)",
+            out.add(f"substr(lower({expr}), 1, ?) = lower(?)",
                     len(argument), argument)
 
 
@@ -314,9 +321,10 @@ def compile_filter(attrs: Attributes, tree: Mapping[str, Any], pointer: str, out
             compile_filter(attrs, child, f"{pointer}/{kind}/{index}", out)
         out.add(")")
     elif kind == "not":
-        out.add("(NOT ")
+        # a leaf on a null attribute is SQL NULL; read it as false before negating
+        out.add("(NOT coalesce(")
         compile_filter(attrs, body, f"{pointer}/not", out)
-        out.add(")")
+        out.add(", 0))")
     else:
         _leaf(attrs, body, f"{pointer}/filter", out)
 
@@ -429,6 +437,24 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
     return Compiled(where, keys, projection, fingerprint)
 
 
+MAX_INDEXES = 24
+
+
+def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
+    """An expression index per compared attribute (at most :data:`MAX_INDEXES` a table)."""
+    for expr in sorted(expressions):
+        if not expr.startswith(("json_extract(t.data", "CAST(json_extract(t.data")):
+            continue
+        name = f"search_{res.name}_{hashlib.sha1(expr.encode()).hexdigest()[:12]}"
+        have = store.execute("SELECT count(*), sum(name = ?) FROM sqlite_master WHERE "
+                             "type = 'index' AND tbl_name = ? AND name LIKE 'search\\_%' "
+                             "ESCAPE '\\'", (name, res.name)).fetchone()
+        if have[1] or have[0] >= MAX_INDEXES:
+            continue
+        store.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{res.name}" '
+                      f'({expr.replace("t.data", "data")})')
+
+
 def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
             extra: Sql | None, limit: int, offset: int) -> list[tuple[Any, ...]]:
     columns = ", ".join(["t.id", *(a.shown for a in compiled.projection),
@@ -476,6 +502,7 @@ def run_query(store: Store, res: Resource, query: Mapping[str, Any],
                          f"/{modes[1]}")
     attrs = Attributes(store, res)
     compiled = _compile(attrs, query)
+    ensure_indexes(store, res, attrs.indexed)
     per_page = query.get("per_page", DEFAULT_PER_PAGE)
     hits = query.get("hits", True)
     width = len(compiled.keys)
