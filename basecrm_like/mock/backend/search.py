@@ -456,17 +456,31 @@ def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
 
 
 def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
-            extra: Sql | None, limit: int, offset: int) -> list[tuple[Any, ...]]:
-    columns = ", ".join(["t.id", *(a.shown for a in compiled.projection),
-                         *(k.expr for k in keys)])
-    where = "".join(compiled.where.text)
+            after: Sequence[Any] | None, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """The page's rows: id, projected values, then the sort values (the next cursor).
+
+    Each matching record's sort values are read once (a materialised step), the
+    page is cut from those, and only the page's records are projected.
+    """
+    inner = ", ".join(["t.id AS id", *(f"{k.expr} AS k{i}" for i, k in enumerate(keys))])
+    named = [SortKey(f"m.k{i}", k.descending, k.nulls_last) for i, k in enumerate(keys)]
     params = list(compiled.where.params)
-    if extra is not None:
-        where = f"({where}) AND {''.join(extra.text)}"
-        params += extra.params
-    order = ", ".join(k.order_sql() for k in keys)
-    sql = (f'SELECT {columns} FROM "{res.name}" t WHERE t.parent = 0 AND ({where}) '
-           f"ORDER BY {order} LIMIT ? OFFSET ?")
+    condition = ""
+    if after is not None:
+        keyset = Sql()
+        _after(named, after, keyset)
+        condition = f"WHERE {''.join(keyset.text)}"
+        params += keyset.params
+    order = ", ".join(k.order_sql() for k in named)
+    outer_order = ", ".join(SortKey(f"p.k{i}", k.descending, k.nulls_last).order_sql()
+                            for i, k in enumerate(keys))
+    projected = ", ".join(["p.id", *(a.shown for a in compiled.projection),
+                           *(f"p.k{i}" for i in range(len(keys)))])
+    sql = (f'WITH m AS MATERIALIZED (SELECT {inner} FROM "{res.name}" t WHERE t.parent = 0 '
+           f'AND ({"".join(compiled.where.text)})), '
+           f"p AS (SELECT * FROM m {condition} ORDER BY {order} LIMIT ? OFFSET ?) "
+           f'SELECT {projected} FROM p JOIN "{res.name}" t ON t.parent = 0 AND t.id = p.id '
+           f"ORDER BY {outer_order}")
     return store.execute(sql, (*params, limit, offset)).fetchall()
 
 
@@ -533,9 +547,7 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
         direction, values = "after", []
     if direction == "before":
         back = [k.reversed() for k in keys]
-        before = Sql()
-        _after(back, values, before)
-        rows = _select(store, res, compiled, back, before, per_page + 1, 0)
+        rows = _select(store, res, compiled, back, values, per_page + 1, 0)
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if rows:
@@ -544,12 +556,8 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
                 links["prev_page"] = _encode_cursor(compiled.fingerprint, "before",
                                                     position(rows[0]))
         return rows, links
-    condition: Sql | None = None
     offset = query.get("offset", 0) + query.get("page", 0) * per_page
-    if values:
-        condition = Sql()
-        _after(keys, values, condition)
-    rows = _select(store, res, compiled, keys, condition, per_page + 1, offset)
+    rows = _select(store, res, compiled, keys, values or None, per_page + 1, offset)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if rows and more:
