@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import hashlib
 import json
 import re
@@ -32,12 +31,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...catalog import CATALOG, Resource
+from ...catalog import CATALOG, Field, Resource
 from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
+from .query import _json_path
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
+from .values import ValueProblem, check
 
 DEFAULT_PER_PAGE = 50
 DEFAULT_TERMS = 10
@@ -93,16 +94,6 @@ class Sql:
     def add(self, text: str, *params: Any) -> None:
         self.text.append(text)
         self.params.extend(params)
-
-
-def _json_path(*keys: str) -> str:
-    parts = []
-    for key in keys:
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            parts.append(key)
-        else:
-            parts.append('"' + key.replace('"', "") + '"')
-    return "$." + ".".join(parts)
 
 
 def _literal(text: str) -> str:
@@ -203,31 +194,13 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
         return int(value)
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise QueryError("invalid_value", f"{attr.name} takes text; got {value!r}", pointer)
-    if kind == "date_time":
-        return _timestamp(attr, str(value), pointer)
-    if kind == "date":
-        text = str(value)
+    if kind in ("date_time", "date"):
         try:
-            return dt.date.fromisoformat(text[:10]).isoformat()
-        except ValueError:
-            raise QueryError("invalid_value", f"{attr.name} is a date (YYYY-MM-DD); got "
-                                              f"{value!r}", pointer) from None
+            return check(Field(attr.name, "datetime" if kind == "date_time" else "date"),
+                         str(value))
+        except ValueProblem as exc:
+            raise QueryError("invalid_value", f"{attr.name}: {exc.message}", pointer) from None
     return str(value)
-
-
-def _timestamp(attr: Attr, text: str, pointer: str) -> str:
-    try:
-        if len(text) == 10:
-            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(),
-                                         tzinfo=dt.timezone.utc)
-        else:
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.timezone.utc)
-    except ValueError:
-        raise QueryError("invalid_value", f"{attr.name} is an ISO 8601 timestamp; got "
-                                          f"{text!r}", pointer) from None
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- filters -----------------------------------------------------------------------------
