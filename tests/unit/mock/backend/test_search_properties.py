@@ -1,6 +1,6 @@
 """The mock's search engine against a straightforward evaluation written here.
 
-Random deals (text, exact decimals, timestamps, booleans, integers, tags, a
+Random deals (text, exact decimals, timestamps, dates, booleans, integers, tags, a
 numeric custom field, with nulls everywhere) and random filter trees: the
 engine's matches, their order, a cursor walk over every page and the aggregates
 must equal what the reference computes from the same records.
@@ -27,6 +27,7 @@ TEXT = st.sampled_from(["a", "ab", "Ab", "b", "ba", "abc", ""])
 DECIMALS = st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False)
 STAMPS = st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-02T10:00:00Z",
                           "2026-03-01T00:00:00Z", "2027-01-01T00:00:00Z"])
+DATES = st.sampled_from(["2026-01-01", "2026-02-28", "2026-12-31"])
 STAGES = st.integers(min_value=1, max_value=4)
 SCORES = st.integers(min_value=-5, max_value=5)
 TAGS = st.lists(st.sampled_from(["vip", "new", "old"]), max_size=2, unique=True)
@@ -36,6 +37,7 @@ ATTRIBUTES: dict[str, tuple[Any, Any]] = {
     "name": (TEXT, lambda r: r["name"]),
     "decimal_value": (DECIMALS, lambda r: None if r["value"] is None else Decimal(r["value"])),
     "added_at": (STAMPS, lambda r: r["added_at"]),
+    "estimated_close_date": (DATES, lambda r: r["estimated_close_date"]),
     "hot": (st.booleans(), lambda r: r["hot"]),
     "stage.id": (STAGES, lambda r: r["stage_id"]),
     SCORE: (SCORES, lambda r: r["custom_fields"].get("Score")),
@@ -43,7 +45,7 @@ ATTRIBUTES: dict[str, tuple[Any, Any]] = {
     "id": (st.integers(min_value=1, max_value=30), lambda r: r["id"]),
 }
 SORTABLE = [name for name in ATTRIBUTES if name != "tags"]
-ORDERED = ["name", "decimal_value", "added_at", "stage.id", SCORE, "id"]
+ORDERED = ["name", "decimal_value", "added_at", "estimated_close_date", "stage.id", SCORE, "id"]
 
 
 def _maybe(strategy: Any) -> Any:
@@ -60,7 +62,8 @@ def deals(draw: Any) -> list[dict[str, Any]]:
         out.append({
             "id": index + 1, "name": draw(_maybe(TEXT)),
             "value": None if value is None else format(value, "f"),
-            "added_at": draw(_maybe(STAMPS)), "hot": draw(_maybe(st.booleans())),
+            "added_at": draw(_maybe(STAMPS)),
+            "estimated_close_date": draw(_maybe(DATES)), "hot": draw(_maybe(st.booleans())),
             "stage_id": draw(_maybe(STAGES)), "tags": draw(TAGS),
             "custom_fields": {} if score is None else {"Score": score},
         })
