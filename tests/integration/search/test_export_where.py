@@ -53,3 +53,14 @@ def test_unknown_attributes_and_unsearchable_resources_are_refused(basecrm_mock:
     assert code == 2 and "Search API" in err
     code, _, err = _export(basecrm_mock, "deals", "--where", "hot = true", "--filter", "hot=true")
     assert code == 2 and "either" in err
+
+
+def test_sort_alone_searches_everything_in_order(basecrm_mock: Any, basecrm_client: Any) -> None:
+    for name in ("b", "c", "a"):
+        basecrm_client.leads.create(last_name=name)
+    code, out, err = _export(basecrm_mock, "leads", "--format", "jsonl", "--sort",
+                             "last_name:desc")
+    assert code == 0, err
+    assert [json.loads(line)["last_name"] for line in out.splitlines()] == ["c", "b", "a"]
+    code, _, err = _export(basecrm_mock, "leads", "--sort", "last_name:sideways")
+    assert code == 2 and "column 11" in err and "asc or desc" in err
