@@ -10,6 +10,7 @@ from .http.ratelimit import TokenBucket
 from .http.transport import HttpClient
 from .models import ModelFactory
 from .oauth import TokenManager
+from .search import SearchService
 from .services import ReferenceCache, ServiceDirectory
 from .support.suggest import suggestion
 from .sync import SyncService
@@ -76,6 +77,7 @@ class Client:
                                           records=ModelFactory())
         self.__sync = SyncService(self.http_client)
         self.__bulk = BulkService(self.http_client, self._services)
+        self.__search = SearchService(self.http_client)
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
@@ -96,6 +98,11 @@ class Client:
     def bulk(self) -> BulkService:
         """Concurrent, rate-limited, resumable imports and exports (:mod:`basecrm_like.bulk`)."""
         return self.__bulk
+
+    @property
+    def search(self) -> SearchService:
+        """Search API v3: filter trees, sorting, cursors, aggregations (:mod:`basecrm_like.search`)."""
+        return self.__search
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None) -> Any:

@@ -16,6 +16,7 @@ from ..catalog import Resource
 from ..http.encoding import encode_json
 from ..http.errors import BaseError, ConfigurationError
 from ..support import keypaths
+from .search_source import search_records
 from .shared import EXIT_OK, account_options, fail_to_run, make_client
 
 #: records read before the CSV header is written, to learn the custom field names in use
@@ -29,12 +30,18 @@ HEADER_SAMPLE = 100
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
               help="Only matching records (repeatable): owner_id=3, address.city=Paris, "
                    "custom_fields.Segment=SMB, sort_by=id:desc.")
+@click.option("--where", default=None, metavar="EXPRESSION",
+              help="Search API filter, e.g. 'decimal_value >= 1000 and stage.id in (1, 2)' "
+                   "(deals, leads, contacts, notes, tasks; see the Search guide).")
+@click.option("--sort", default=None, metavar="ATTR[:asc|desc],...",
+              help="Search API order, e.g. updated_at:desc,name.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file. Default: standard output.")
 @click.option("--rate", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Requests per second; 0 = unlimited.")
 @account_options
-def export_command(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
+def export_command(resource: str, fmt: str, filters: tuple[str, ...], where: str | None,
+                   sort: str | None, output: str, rate: float,
                    token: str | None, base_url: str | None) -> None:
     """Write every RESOURCE record as CSV or JSON Lines, streaming page by page.
 
@@ -42,7 +49,8 @@ def export_command(resource: str, fmt: str, filters: tuple[str, ...], output: st
     custom fields custom_fields.<name>. Exit status: 0 done; 2 cannot run or
     the API failed part-way (the output is then incomplete).
     """
-    raise SystemExit(run_export(resource, fmt, filters, output, rate, token, base_url))
+    raise SystemExit(run_export(resource, fmt, filters, output, rate, token, base_url,
+                                where=where, sort=sort))
 
 
 def parse_filters(res: Resource, filters: Iterable[str]) -> dict[str, Any]:
@@ -115,7 +123,8 @@ def write_csv(out: IO[str], records: Iterator[Any], res: Resource,
 
 
 def run_export(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,
-               token: str | None, base_url: str | None) -> int:
+               token: str | None, base_url: str | None, *, where: str | None = None,
+               sort: str | None = None) -> int:
     """Export ``resource`` to ``output`` (``-``: stdout); the exit status."""
     cannot_run = functools.partial(fail_to_run, "export")
     try:
@@ -124,16 +133,21 @@ def run_export(resource: str, fmt: str, filters: tuple[str, ...], output: str, r
         return cannot_run(str(exc.args[0]))
     if "list" not in res.actions or res.parent_params:
         return cannot_run(f"{res.name} cannot be exported: it has no top-level list endpoint")
+    searching = where is not None or sort is not None
+    if searching and filters:
+        return cannot_run("use either --filter (list filters) or --where/--sort (Search API)")
     try:
         params = parse_filters(res, filters)
         # the client exists for this export only, so its rate limit is the export's
         client = make_client(token, base_url, rate_limit=rate or None)
+        searched = search_records(client, res, where, sort) if searching else None
     except (ValueError, ConfigurationError) as exc:
         return cannot_run(str(exc))
     count = 0
     try:
         with click.open_file(output, "w", encoding="utf-8", lazy=False) as out:
-            records = client.bulk.export_records(res.name, **params)
+            records = searched if searched is not None else \
+                client.bulk.export_records(res.name, **params)
             if fmt == "jsonl":
                 written = write_jsonl(out, records)
             else:

@@ -35,6 +35,7 @@ from .oauth import oauth_routes
 from .request import Call, logged_body
 from .request_log import RequestLog
 from .routes import INTERNAL_PREFIX, Route, Router, api_routes
+from .search import search_routes
 
 logger = logging.getLogger("basecrm_like.mock")
 access_logger = logging.getLogger("basecrm_like.mock.access")
@@ -71,6 +72,7 @@ class MockApp:
         self.request_log = RequestLog()
         self.router = Router([
             *api_routes(),
+            *search_routes(),
             *admin_routes(reset_server=self._reset, log=self.request_log, tokens=self.tokens,
                           faults=self.faults),
             *oauth_routes(self.oauth), *routes])

@@ -1,0 +1,133 @@
+"""Search API v3 on the mock: page time and the mock's peak memory at 10,000 and 100,000 contacts.
+
+For each size, a SQLite file is filled with that many contacts (1% of them in
+the searched industry), the mock is started on it in its own process, and a
+client walks every page of ``industry == "Industry 7"`` sorted by
+``last_name`` descending (50 per page) through the cursors. Printed: the first
+page (which builds the attribute's index once), the median and worst later
+page, a v2 list page of the same size on the same server as the baseline, and
+the mock process's peak resident memory (VmHWM), whose ratio between the two
+sizes shows whether memory stays flat as the account grows.
+
+    python benchmarks/search.py
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from basecrm_like.catalog import CATALOG
+from basecrm_like.mock.backend.store import Store
+from basecrm_like.mock.process import mock_command, running
+
+SIZES = (10_000, 100_000)
+INDUSTRIES = 100
+PER_PAGE = 50
+TOKEN = "s" * 64
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "User-Agent": "search-benchmark/1.0",
+           "Accept": "application/json"}
+STAMP = "2026-01-01T00:00:00Z"
+
+
+def fill(path: Path, count: int) -> None:
+    contacts = CATALOG["contacts"]
+    store = Store(str(path))
+    with store.write():
+        rows = []
+        for i in range(1, count + 1):
+            rows.append((0, {
+                "id": i, "creator_id": 1, "owner_id": 1 + i % 3, "is_organization": False,
+                "contact_id": None, "parent_organization_id": None,
+                "name": f"Person {i}", "first_name": "Person", "last_name": f"Name {i % 9973:04d}",
+                "title": "Buyer", "description": None, "industry": f"Industry {i % INDUSTRIES}",
+                "website": None, "email": f"person{i}@example.test", "phone": None,
+                "mobile": "+1 555 0100", "fax": None, "twitter": None, "facebook": None,
+                "linkedin": None, "skype": None,
+                "address": {"line1": f"{i} Main St", "city": "Lisbon", "postal_code": "1100",
+                            "state": None, "country": "PT"},
+                "customer_status": "none", "prospect_status": "current", "tags": ["bench"],
+                "custom_fields": {"Segment": "SMB"}, "created_at": STAMP, "updated_at": STAMP,
+            }))
+            if len(rows) == 10_000:
+                store.bulk_insert(contacts, rows)
+                rows = []
+        store.bulk_insert(contacts, rows)
+        store.reserve_id(contacts, count)
+    store.close()
+
+
+def peak_memory_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc (Linux only)")
+
+
+def walk(session: requests.Session, url: str) -> tuple[float, list[float], int]:
+    query = {"query": {"filter": {"filter": {"attribute": {"name": "industry"},
+                                             "parameter": {"eq": "Industry 7"}}},
+                       "sort": [{"attribute": {"name": "last_name"}, "order": "descending"}],
+                       "projection": [{"name": "last_name"}, {"name": "email"}]},
+             "per_page": PER_PAGE}
+    times, seen, cursor = [], 0, None
+    while True:
+        data = {**query, **({"cursor": cursor} if cursor else {})}
+        started = time.perf_counter()
+        answer = session.post(f"{url}/v3/contacts/search", json={"items": [{"data": data}]})
+        times.append(time.perf_counter() - started)
+        answer.raise_for_status()
+        result = answer.json()["items"][0]
+        seen += len(result["items"])
+        cursor = result["meta"]["links"].get("next_page")
+        if cursor is None:
+            return times[0], times[1:], seen
+
+
+def baseline(session: requests.Session, url: str) -> float:
+    times = []
+    for page in range(1, 21):
+        started = time.perf_counter()
+        session.get(f"{url}/v2/contacts", params={"page": page, "per_page": PER_PAGE,
+                                                  "sort_by": "id"}).raise_for_status()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(count: int, folder: Path) -> dict[str, float]:
+    path = folder / f"contacts-{count}.sqlite"
+    fill(path, count)
+    with running(mock_command("--db", str(path), "--token", TOKEN)) as server, \
+            requests.Session() as session:
+        session.headers.update(HEADERS)
+        started_kib = peak_memory_kib(server.process.pid)
+        first, later, seen = walk(session, server.url)
+        again_first, again, _ = walk(session, server.url)
+        v2_page = baseline(session, server.url)
+        peak_kib = peak_memory_kib(server.process.pid)
+    assert seen == count // INDUSTRIES, (seen, count)
+    pages = later + [again_first] + again
+    return {"count": count, "matches": seen, "first": first, "median": statistics.median(pages),
+            "worst": max(pages), "v2": v2_page, "start_mib": started_kib / 1024,
+            "peak_mib": peak_kib / 1024}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        results = [measure(count, Path(folder)) for count in SIZES]
+    for r in results:
+        print(f"{r['count']:>7} contacts, {r['matches']} matches: first page {r['first'] * 1000:.1f} ms "
+              f"(builds the index), then median {r['median'] * 1000:.1f} ms, worst "
+              f"{r['worst'] * 1000:.1f} ms per page; v2 list page {r['v2'] * 1000:.1f} ms "
+              f"(search/v2 = {r['median'] / r['v2']:.2f}x); mock memory {r['start_mib']:.1f} MiB "
+              f"at start, peak {r['peak_mib']:.1f} MiB")
+    small, large = results
+    print(f"10x the records: search page {large['median'] / small['median']:.2f}x, mock peak memory "
+          f"{large['peak_mib'] / small['peak_mib']:.2f}x (target: page < 50 ms, memory flat)")
+
+
+if __name__ == "__main__":
+    main()
