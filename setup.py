@@ -23,6 +23,8 @@ TEST = CLI + MOCK + [
     "flask>=2.3",
     # the official client, to prove the mock server serves it too
     "basecrm==1.2.9",
+    # the one public Firehose client, to prove the mock's stream serves it too
+    "zendesk-sell-firehose-client==0.0.5",
 ]
 DOCS = ["sphinx>=7"]
 
