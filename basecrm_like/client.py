@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import services
 from .bulk import BulkService
+from .firehose import FirehoseService
 from .http.config import ClientOptions, Configuration
 from .http.ratelimit import TokenBucket
 from .http.transport import HttpClient
@@ -76,6 +77,7 @@ class Client:
                                           records=ModelFactory())
         self.__sync = SyncService(self.http_client)
         self.__bulk = BulkService(self.http_client, self._services)
+        self.__firehose = FirehoseService(self.http_client)
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
@@ -96,6 +98,11 @@ class Client:
     def bulk(self) -> BulkService:
         """Concurrent, rate-limited, resumable imports and exports (:mod:`basecrm_like.bulk`)."""
         return self.__bulk
+
+    @property
+    def firehose(self) -> FirehoseService:
+        """Firehose API v3 streams of every create, update and delete (:mod:`basecrm_like.firehose`)."""
+        return self.__firehose
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None) -> Any:

@@ -52,7 +52,7 @@ def stream_handler(retention: float) -> Callable[[Call], Response]:
         except events.PositionError as exc:
             if exc.expired:
                 raise error(410, "position_expired", "Position expired",
-                            f"{exc} Start again from position=tail after a full load "
+                            f"{exc}. Start again from position=tail after a full load "
                             "through the /v2 lists.", field="position") from None
             raise error(400, "invalid_position", "Invalid position",
                         f"{exc}; use tail, top or the meta.position of an earlier answer.",
