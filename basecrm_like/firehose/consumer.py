@@ -125,20 +125,24 @@ class FirehoseService:
 
     def stream(self, resource: str, position: str = "tail", limit: int = MAX_LIMIT, *,
                store: CheckpointStore | None = None, name: str = DEFAULT_NAME,
-               deduplicate: EventIdFilter | bool = False) -> Stream:
+               deduplicate: EventIdFilter | bool = False,
+               before_checkpoint: Callable[[], None] | None = None) -> Stream:
         """The events of ``resource`` from ``position`` (``tail``: the oldest retained,
         ``top``: from now on, or a saved position), or from ``store``'s saved one.
 
         ``limit`` (1..100) bounds each page; ``name`` tells consumers sharing a store
-        apart; ``deduplicate`` drops events whose ``event_id`` came before.
+        apart; ``deduplicate`` drops events whose ``event_id`` came before;
+        ``before_checkpoint`` runs before each position is saved (make the handling of
+        the events before it durable there, e.g. flush and fsync an output file).
         """
         return self.stream_many([resource], position, limit, store=store, name=name,
-                                deduplicate=deduplicate)
+                                deduplicate=deduplicate, before_checkpoint=before_checkpoint)
 
     def stream_many(self, resources: Sequence[str], position: str = "tail",
                     limit: int = MAX_LIMIT, *, store: CheckpointStore | None = None,
                     name: str = DEFAULT_NAME,
-                    deduplicate: EventIdFilter | bool = False) -> Stream:
+                    deduplicate: EventIdFilter | bool = False,
+                    before_checkpoint: Callable[[], None] | None = None) -> Stream:
         """Several resources in one consumer, a page of each in turn, a position each."""
         if isinstance(resources, str):
             resources = [resources]
@@ -154,7 +158,8 @@ class FirehoseService:
             raise errors.ConfigurationError("position must be 'tail', 'top' or a saved position")
         filter_ = EventIdFilter() if deduplicate is True else (deduplicate or None)
         return Stream(self.fetch, list(dict.fromkeys(resources)), position=position,
-                      limit=limit, store=store, name=name, deduplicate=filter_)
+                      limit=limit, store=store, name=name, deduplicate=filter_,
+                      before_checkpoint=before_checkpoint)
 
 
 def _position_refusal(exc: errors.BaseError) -> type[PositionError] | None:
@@ -175,7 +180,8 @@ class Stream:
 
     def __init__(self, fetch: Callable[[str, str, int], Page], resources: list[str], *,
                  position: str, limit: int, store: CheckpointStore | None, name: str,
-                 deduplicate: EventIdFilter | None) -> None:
+                 deduplicate: EventIdFilter | None,
+                 before_checkpoint: Callable[[], None] | None = None) -> None:
         self._fetch = fetch
         self.resources = resources
         self.start = position
@@ -183,6 +189,7 @@ class Stream:
         self.store = store
         self.name = name
         self.deduplicate = deduplicate
+        self.before_checkpoint = before_checkpoint
         self._stop = threading.Event()
         self._positions: dict[str, str] = {}
         #: events yielded and pages read so far (for progress displays)
@@ -264,6 +271,8 @@ class Stream:
     def _commit(self, resource: str, position: str) -> None:
         if self._positions.get(resource) == position:
             return
+        if self.before_checkpoint is not None:
+            self.before_checkpoint()
         if self.store is not None:
             self.store.save(self.key(resource), position)
         self._positions[resource] = position
