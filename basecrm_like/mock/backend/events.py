@@ -11,11 +11,12 @@ epoch second retention is measured by; ``_event_sequences`` with the last
 ``sequence`` of every record (per resource, parent and id), which survives the
 pruning of old events so a record's sequence keeps rising.
 
-Positions are opaque to clients: ``<resource>.<seq>`` in URL-safe base64,
-meaning "every event of that resource up to ``seq`` has been read". A position
-whose following events were pruned (retention) or wiped (reset) is expired;
-the ``_meta`` row ``firehose_pruned:<resource>`` holds the highest ``seq``
-that is gone.
+Positions are opaque to clients: ``<resource>.<seq>.<epoch>`` in URL-safe
+base64, meaning "every event of that resource up to ``seq`` has been read";
+``epoch`` counts resets. A position whose following events were pruned
+(retention) or that was issued before a reset (the records it described are
+gone without delete events) is expired; the ``_event_marks`` row (which a reset keeps)
+``firehose_pruned:<resource>`` holds the highest ``seq`` that is gone.
 
 This module takes the store's SQLite connection rather than the store, so the
 store can call it without an import cycle.
@@ -44,6 +45,7 @@ CREATE INDEX IF NOT EXISTS _events_by_time ON _events(at);
 CREATE TABLE IF NOT EXISTS _event_sequences (
     resource TEXT NOT NULL, parent NOT NULL, id NOT NULL, sequence INTEGER NOT NULL,
     PRIMARY KEY (resource, parent, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _event_marks (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 #: why a write happened: a request for it, or a consequence of another write
@@ -92,11 +94,16 @@ def changed_values(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, 
 
 def clear(db: sqlite3.Connection) -> None:
     """Forget every event (a reset): positions issued before become expired."""
-    last = last_seq(db)
+    epoch = _epoch(db) + 1
     db.execute("DELETE FROM _events")
     db.execute("DELETE FROM _event_sequences")
-    db.execute("INSERT INTO _meta (key, value) VALUES ('firehose_reset', ?) "
-               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(last),))
+    db.execute("INSERT INTO _event_marks (key, value) VALUES ('firehose_epoch', ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (epoch,))
+
+
+def _epoch(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM _event_marks WHERE key = 'firehose_epoch'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def last_seq(db: sqlite3.Connection) -> int:
@@ -105,15 +112,14 @@ def last_seq(db: sqlite3.Connection) -> int:
 
 
 def _pruned(db: sqlite3.Connection, resource: str) -> int:
-    row = db.execute("SELECT value FROM _meta WHERE key = ?", (_PRUNED + resource,)).fetchone()
-    reset = db.execute("SELECT value FROM _meta WHERE key = 'firehose_reset'").fetchone()
-    return max(int(row[0]) if row else 0, int(reset[0]) if reset else 0)
+    row = db.execute("SELECT value FROM _event_marks WHERE key = ?", (_PRUNED + resource,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _set_pruned(db: sqlite3.Connection, resource: str, seq: int) -> None:
-    db.execute("INSERT INTO _meta (key, value) VALUES (?, ?) "
-               "ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
-               (_PRUNED + resource, str(seq)))
+    db.execute("INSERT INTO _event_marks (key, value) VALUES (?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+               (_PRUNED + resource, seq))
 
 
 def prune(db: sqlite3.Connection, retention: float, now: float | None = None) -> int:
@@ -137,21 +143,22 @@ class PositionError(ValueError):
         self.expired = expired
 
 
-def encode_position(resource: str, seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{resource}.{seq}".encode()).decode().rstrip("=")
+def encode_position(resource: str, seq: int, epoch: int = 0) -> str:
+    return base64.urlsafe_b64encode(f"{resource}.{seq}.{epoch}".encode()).decode().rstrip("=")
 
 
-def decode_position(resource: str, text: str) -> int:
-    """The ``seq`` of a position given for ``resource`` (PositionError when it is not one)."""
+def decode_position(resource: str, text: str) -> tuple[int, int]:
+    """The ``seq`` and ``epoch`` of a position given for ``resource`` (PositionError
+    when it is not one)."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        name, _, seq = raw.rpartition(".")
-        value = int(seq)
+        name, seq, epoch = raw.rsplit(".", 2)
+        values = int(seq), int(epoch)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise PositionError(f"{text!r} is not a position of this stream") from None
-    if name != resource or value < 0:
+    if name != resource or min(values) < 0:
         raise PositionError(f"{text!r} is not a position of the {resource} stream") from None
-    return value
+    return values
 
 
 @dataclass(frozen=True)
@@ -165,14 +172,15 @@ def read(db: sqlite3.Connection, resource: str, position: str, limit: int,
          scan_window: int = SCAN_WINDOW) -> Page:
     """Up to ``limit`` events after ``position`` (``tail``, ``top`` or a saved one)."""
     last = last_seq(db)
+    epoch = _epoch(db)
     if position == "top":
-        return Page([], encode_position(resource, last), True)
+        return Page([], encode_position(resource, last, epoch), True)
     pruned = _pruned(db, resource)
     if position == "tail":
         after = pruned
     else:
-        after = decode_position(resource, position)
-        if after < pruned:
+        after, issued_in = decode_position(resource, position)
+        if after < pruned or issued_in != epoch:
             raise PositionError(
                 "the events after this position are no longer retained (the stream keeps "
                 "them for a limited time, or the data was reset)", expired=True)
@@ -184,7 +192,8 @@ def read(db: sqlite3.Connection, resource: str, position: str, limit: int,
         "ORDER BY seq LIMIT ?", (resource, after, bound, limit + 1)).fetchall()
     if len(rows) > limit:
         rows = rows[:limit]
-        return Page([row[1] for row in rows], encode_position(resource, rows[-1][0]), False)
+        return Page([row[1] for row in rows], encode_position(resource, rows[-1][0], epoch),
+                    False)
     # every event of the resource up to the window's end is in this page
     end = min(bound, last)
-    return Page([row[1] for row in rows], encode_position(resource, end), end >= last)
+    return Page([row[1] for row in rows], encode_position(resource, end, epoch), end >= last)
