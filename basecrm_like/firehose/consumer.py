@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..http import errors
+from ..http.encoding import decode_json
 from ..http.transport import HttpClient
 from .checkpoints import CheckpointStore
 from .errors import PositionError, PositionExpiredError
@@ -107,6 +108,9 @@ class FirehoseService:
             if refused is None:
                 raise
             raise refused.from_error(exc, resource, position) from None
+        if isinstance(body, bytes):  # JSON without a JSON content type
+            with contextlib.suppress(ValueError):
+                body = decode_json(body)
         if not isinstance(body, Mapping):
             raise errors.ServerError(200, body_excerpt=str(body)[:200])
         meta = body.get("meta") if isinstance(body.get("meta"), Mapping) else {}
@@ -156,7 +160,8 @@ class FirehoseService:
             raise errors.ConfigurationError(f"limit must be from 1 to {MAX_LIMIT}, got {limit!r}")
         if not isinstance(position, str) or not position:
             raise errors.ConfigurationError("position must be 'tail', 'top' or a saved position")
-        filter_ = EventIdFilter() if deduplicate is True else (deduplicate or None)
+        filter_ = deduplicate if isinstance(deduplicate, EventIdFilter) else (
+            EventIdFilter() if deduplicate else None)
         return Stream(self.fetch, list(dict.fromkeys(resources)), position=position,
                       limit=limit, store=store, name=name, deduplicate=filter_,
                       before_checkpoint=before_checkpoint)
