@@ -16,6 +16,7 @@ import contextlib
 import re
 import signal
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,13 +93,34 @@ class FirehoseService:
     (its retries, rate limiter, token source and typed errors)."""
 
     PATH = "/v3/{resource}/stream"
+    #: the longest pause between two attempts at a page (seconds)
+    MAX_PAUSE = 30.0
 
-    def __init__(self, http_client: HttpClient) -> None:
+    def __init__(self, http_client: HttpClient, *, retries: int = 6,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        """``retries``: attempts at a page after a server error, a dropped connection,
+        a timeout or a 429, on top of the HTTP core's own (reading a page is
+        idempotent, and a long-running consumer should ride out a bad minute)."""
         self.http_client = http_client
+        self.retries = retries
+        self._sleep = sleep
 
     def fetch(self, resource: str, position: str = "tail", limit: int = MAX_LIMIT) -> Page:
         """One page after ``position``. An expired position raises
         :class:`PositionExpiredError`, one the stream does not know :class:`PositionError`."""
+        for attempt in range(self.retries + 1):
+            try:
+                return self._fetch_once(resource, position, limit)
+            except (errors.ServerError, errors.ConnectionError, errors.TimeoutError,
+                    errors.RateLimitError) as exc:
+                if attempt == self.retries:
+                    raise
+                advised = getattr(exc, "retry_after", None)
+                backoff = self.http_client.config.backoff_factor * 2 ** attempt
+                self._sleep(min(advised if advised is not None else backoff, self.MAX_PAUSE))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fetch_once(self, resource: str, position: str, limit: int) -> Page:
         url = self.http_client.config.base_url + self.PATH.format(resource=resource)
         try:
             _, _, body = self.http_client.request(
