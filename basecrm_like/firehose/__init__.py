@@ -10,10 +10,11 @@ from .checkpoints import (
 from .consumer import DEFAULT_NAME, EventIdFilter, FirehoseService, Page, Stream
 from .errors import CheckpointStoreError, PositionError, PositionExpiredError
 from .events import CREATED, DELETED, UPDATED, Event
+from .mirror import FirehoseMirror, FirehoseSink, MirrorSummary
 
 __all__ = [
     "CREATED", "DEFAULT_NAME", "DELETED", "UPDATED", "CheckpointStore", "CheckpointStoreError",
-    "Event", "EventIdFilter", "FileCheckpointStore", "FirehoseService", "MemoryCheckpointStore",
+    "Event", "EventIdFilter", "FirehoseMirror", "FirehoseSink", "MirrorSummary", "FileCheckpointStore", "FirehoseService", "MemoryCheckpointStore",
     "Page", "PositionError", "PositionExpiredError", "SqliteCheckpointStore", "Stream",
     "open_store",
 ]

@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ..http import errors
@@ -29,11 +29,13 @@ from ..http.transport import HttpClient
 from .checkpoints import CheckpointStore
 from .errors import PositionError, PositionExpiredError
 from .events import Event
+from .mirror import FirehoseMirror, FirehoseSink
 
 __all__ = ["DEFAULT_NAME", "EventIdFilter", "FirehoseService", "Page", "Stream"]
 
 DEFAULT_NAME = "default"
 MAX_LIMIT = 100
+T = TypeVar("T")
 _RESOURCE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -108,9 +110,12 @@ class FirehoseService:
     def fetch(self, resource: str, position: str = "tail", limit: int = MAX_LIMIT) -> Page:
         """One page after ``position``. An expired position raises
         :class:`PositionExpiredError`, one the stream does not know :class:`PositionError`."""
+        return self._retrying(lambda: self._fetch_once(resource, position, limit))
+
+    def _retrying(self, call: Callable[[], T]) -> T:
         for attempt in range(self.retries + 1):
             try:
-                return self._fetch_once(resource, position, limit)
+                return call()
             except (errors.ServerError, errors.ConnectionError, errors.TimeoutError,
                     errors.RateLimitError) as exc:
                 if attempt == self.retries:
@@ -163,6 +168,18 @@ class FirehoseService:
         """
         return self.stream_many([resource], position, limit, store=store, name=name,
                                 deduplicate=deduplicate, before_checkpoint=before_checkpoint)
+
+    def list_page(self, resource: str, page: int) -> list[Any]:
+        """One page (100 records, by id) of a v2 list, for full loads."""
+        _, _, records = self._retrying(lambda: self.http_client.request(
+            "GET", f"/{resource}", params={"page": page, "per_page": 100, "sort_by": "id"}))
+        return list(records) if isinstance(records, list) else []
+
+    def mirror(self, mirror: FirehoseSink, resources: Sequence[str], *,
+               limit: int = MAX_LIMIT) -> FirehoseMirror:
+        """A :class:`~basecrm_like.firehose.mirror.FirehoseMirror` feeding ``mirror``
+        (any object with ``apply(items, checkpoint=...)`` and ``checkpoint(name)``)."""
+        return FirehoseMirror(self, mirror, resources, list_page=self.list_page, limit=limit)
 
     def stream_many(self, resources: Sequence[str], position: str = "tail",
                     limit: int = MAX_LIMIT, *, store: CheckpointStore | None = None,

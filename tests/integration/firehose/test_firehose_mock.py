@@ -135,7 +135,7 @@ def test_the_command_line_consumer_survives_sigkill_at_random_points(tmp_path: P
     with serve(faults="error=0.1,drop=0.05", fault_seed=5) as server:
         env = child_environment()
         writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.firehose", server.url, server.token,
+            [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
              str(stop), "7"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         args = firehose_cli(server.url, server.token, *resources, "--follow", "--poll-interval",
                             "0.05", "--limit", "5", "-o", str(out), "--state", str(state))

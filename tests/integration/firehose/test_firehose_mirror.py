@@ -1,0 +1,82 @@
+"""A mirror kept current from the Firehose: a full load, then events; and SIGKILLed at
+random points while another process writes with faults on, it still ends equal to
+the server record by record."""
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import basecrm_like
+from basecrm_like.mock import serve
+from basecrm_like.mock.process import child_environment
+
+from ...support.firehose import TinyMirror, server_records, write_forever
+
+ROOT = Path(__file__).resolve().parents[3]
+RESOURCES = ("contacts", "deals")
+
+
+def assert_mirror_equals_server(mirror: TinyMirror, client: basecrm_like.Client) -> None:
+    for resource, kind in zip(RESOURCES, ("contact", "deal"), strict=True):
+        assert mirror.records(kind) == server_records(client, resource), resource
+
+
+def test_a_full_load_then_events_keep_the_mirror_equal_to_the_server(tmp_path: Path) -> None:
+    with serve(seed=120, faults="error=0.1,drop=0.05", fault_seed=2) as server:
+        client = basecrm_like.Client(access_token=server.token, base_url=server.url,
+                                     backoff_factor=0.01, max_retries=8)
+        mirror = TinyMirror(str(tmp_path / "m.db"))
+        stop = tmp_path / "stop"
+        writer = threading.Thread(target=write_forever, args=(client, stop, 3, 0.0))
+        writer.start()   # writes race the full load: they come again from the stream
+        try:
+            feed = client.firehose.mirror(mirror, list(RESOURCES), limit=25)
+            summary = feed.run()
+            assert summary.loaded >= 120   # the seeded contacts (more than one list page)
+            time.sleep(0.5)
+        finally:
+            stop.touch()
+            writer.join()
+        again = client.firehose.mirror(mirror, list(RESOURCES)).run()
+        assert again.loaded == 0 and again.applied > 0 and again.deleted > 0
+        server.app.set_faults(None)
+        assert_mirror_equals_server(mirror, client)
+
+
+def test_the_mirror_survives_sigkill_at_random_points(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    path, stop = tmp_path / "m.db", tmp_path / "stop"
+    with serve(seed=30, faults="error=0.1,drop=0.05", fault_seed=9) as server:
+        env = child_environment()
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
+             str(stop), "4"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        command = [sys.executable, "-m", "tests.support.firehose", "mirror", server.url,
+                   server.token, str(path)]
+        kills = 0
+        try:
+            for _ in range(10):
+                before = path.stat().st_mtime_ns if path.exists() else 0
+                feed = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and feed.poll() is None and (
+                        not path.exists() or path.stat().st_mtime_ns == before):
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0, 0.3))
+                feed.kill()
+                feed.wait()
+                kills += feed.returncode == -9
+        finally:
+            stop.touch()
+            writes = int(writer.communicate(timeout=60)[0])
+        client = basecrm_like.Client(access_token=server.token, base_url=server.url,
+                                     backoff_factor=0.01, max_retries=8)
+        mirror = TinyMirror(str(path))
+        client.firehose.mirror(mirror, list(RESOURCES)).run()   # resume, faults still on
+        server.app.set_faults(None)
+        assert kills == 10 and writes > 0
+        assert_mirror_equals_server(mirror, client)
