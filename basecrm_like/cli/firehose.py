@@ -5,6 +5,7 @@ import contextlib
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,12 +14,15 @@ from typing import IO, Any
 import click
 import requests
 
-from ..firehose import CheckpointStoreError, Stream, open_store
+from ..catalog import RESOURCES
+from ..firehose import CheckpointStoreError, MirrorSummary, Stream, open_store
 from ..http.errors import BaseError, ConfigurationError
+from ..sync import Mirror, MirrorError
 from .progress import Progress
 from .shared import (
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_SOME_FAILED,
     account_options,
     fail_to_run,
     make_client,
@@ -170,3 +174,78 @@ def _saved(stream: Stream, state: str | None) -> str:
     where = f" in {state}; run again with --state {state} to resume" if state else \
         "; resume with --from POSITION (one resource at a time) or use --state FILE"
     return f"; saved position {listed}{where}"
+
+
+#: what ``sync --via firehose`` mirrors unless told: the top-level resources Sync mirrors
+MIRRORED = tuple(res.name for res in RESOURCES
+                 if res.synced and not res.parent_params and "list" in res.actions)
+
+
+def firehose_sync_options(command: Any) -> Any:
+    """The options ``sync`` takes for ``--via firehose``."""
+    for option in reversed((
+        click.option("--via", type=click.Choice(["sync", "firehose"]), default="sync",
+                     show_default=True,
+                     help="Feed the mirror from the Sync API or from the Firehose API v3."),
+        click.option("--resource", "resources", multiple=True, metavar="NAME",
+                     help="With --via firehose: a resource to mirror (repeatable). Default: "
+                          "those the Sync API mirrors."),
+        click.option("--follow", is_flag=True,
+                     help="With --via firehose: keep the mirror current until Ctrl-C."),
+        click.option("--poll-interval", type=click.FloatRange(min=0), default=1.0,
+                     show_default=True, metavar="SECONDS",
+                     help="With --via firehose --follow: pause between polls at top."),
+    )):
+        command = option(command)
+    return command
+
+
+class MirrorProgress(Progress):
+    def __call__(self, summary: MirrorSummary) -> None:
+        if not self.enabled:
+            return
+        if self.tty:
+            bar = self.open_bar(unit="page", desc="firehose sync")
+            bar.set_postfix_str(f"loaded={summary.loaded} applied={summary.applied}",
+                                refresh=False)
+            bar.update(summary.pages - bar.n)
+        elif self.line_due():
+            click.echo(f"firehose sync: {summary.describe()}", err=True)
+
+
+def run_firehose_sync(db_path: str, resources: tuple[str, ...], follow: bool,
+                      poll_interval: float, token: str | None, base_url: str | None,
+                      show_progress: bool) -> int:
+    """Keep the mirror at ``db_path`` current from the Firehose; the exit status."""
+    try:
+        client = make_client(token, base_url)
+        mirror = Mirror(db_path)
+    except (ConfigurationError, MirrorError) as exc:
+        return fail_to_run("sync", str(exc))
+    except (sqlite3.Error, OSError) as exc:
+        return fail_to_run("sync", f"cannot open the mirror {db_path}: {exc}")
+    progress = MirrorProgress(show_progress)
+    with mirror:
+        try:
+            feed = client.firehose.mirror(mirror, list(resources or MIRRORED))
+        except ConfigurationError as exc:
+            return fail_to_run("sync", str(exc))
+        with stop_on_signals("sync", "the page in hand", feed.stop) as signalled:
+            try:
+                with contextlib.closing(progress):
+                    summary = feed.run(follow=follow, poll_interval=poll_interval,
+                                       progress=progress)
+            except (BaseError, MirrorError, sqlite3.Error,
+                    requests.exceptions.RequestException) as exc:
+                return fail_to_run("sync", f"{exc}\nevery page applied before this was "
+                                           "committed with its position; run again to resume")
+            except KeyboardInterrupt:
+                click.echo("basecrm-like sync: aborted; the pages applied so far are committed "
+                           "with their positions, run again to resume", err=True)
+                return EXIT_INTERRUPTED
+    click.echo(f"synced via firehose: {summary.describe()} in {summary.elapsed:.1f} s")
+    if feed.stopped:
+        click.echo(f"stopped by {signalled[0] if signalled else 'request'}; run the command "
+                   "again to continue", err=True)
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if summary.rejected else EXIT_OK

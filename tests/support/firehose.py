@@ -4,17 +4,15 @@ the server's own list of events to compare consumers with.
 ``python -m tests.support.firehose write URL TOKEN STOP_FILE SEED`` writes until
 STOP_FILE exists; errors (faults are on) are ignored: a write that failed
 before it was applied has no event, one that failed after has one, and the
-server's stream is the reference either way. ``... mirror URL TOKEN DB`` keeps
-a :class:`TinyMirror` current from the Firehose until killed.
+server's stream is the reference either way.
 """
 from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,51 +61,10 @@ def jsonl_event_ids(path: Path) -> list[str]:
     return [json.loads(line)["meta"]["event_id"] for line in path.read_text().splitlines()]
 
 
-class TinyMirror:
-    """The smallest mirror with the SQL mirrors' contract: rows and checkpoint in one
-    transaction, a revision per record that an older item never overwrites, deletes
-    kept as tombstones."""
-
-    def __init__(self, path: str) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS rows (type TEXT, id INTEGER, revision "
-                        "INTEGER, deleted INTEGER, document TEXT, PRIMARY KEY (type, id))")
-        self.db.execute("CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, "
-                        "value TEXT)")
-
-    def apply(self, items: Sequence[Mapping[str, Any]],
-              checkpoint: tuple[str, str] | None = None) -> list[bool]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            for item in items:
-                meta = item["meta"]
-                revision = meta["sync"]["revision"]
-                key = (meta["type"], item["data"]["id"])
-                row = self.db.execute("SELECT revision FROM rows WHERE type=? AND id=?",
-                                      key).fetchone()
-                if row and row[0] is not None and revision is not None and revision < row[0]:
-                    continue
-                self.db.execute(
-                    "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
-                    (*key, revision, int(meta["sync"]["event_type"] == "deleted"),
-                     json.dumps(item["data"], default=str, sort_keys=True)))
-            if checkpoint is not None:
-                self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?)", checkpoint)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return [True] * len(items)
-
-    def checkpoint(self, name: str) -> str | None:
-        row = self.db.execute("SELECT value FROM checkpoints WHERE name=?", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def records(self, kind: str) -> dict[int, dict[str, Any]]:
-        """The live records of a type by id."""
-        return {int(id_): json.loads(doc) for id_, doc in self.db.execute(
-            "SELECT id, document FROM rows WHERE type=? AND deleted=0", (kind,))}
+def mirror_records(mirror: Any, resource: str) -> dict[int, dict[str, Any]]:
+    """The live records of a mirror's table by id, as JSON-ready values."""
+    return {int(r["id"]): json.loads(json.dumps(r, default=str, sort_keys=True))
+            for r in mirror.query(resource)}
 
 
 def server_records(client: basecrm_like.Client, resource: str) -> dict[int, dict[str, Any]]:
@@ -118,14 +75,10 @@ def server_records(client: basecrm_like.Client, resource: str) -> dict[int, dict
 
 def main(argv: list[str]) -> int:
     what, url, token, *rest = argv
+    assert what == "write", what
     client = basecrm_like.Client(access_token=token, base_url=url, backoff_factor=0.01)
-    if what == "write":
-        stop_file, seed = rest
-        print(write_forever(client, Path(stop_file), int(seed), pause=0.03))
-    else:
-        (path,) = rest
-        client.firehose.mirror(TinyMirror(path), ["contacts", "deals"], limit=10).run(
-            follow=True, poll_interval=0.05)
+    stop_file, seed = rest
+    print(write_forever(client, Path(stop_file), int(seed), pause=0.05))
     return 0
 
 

@@ -1,6 +1,6 @@
-"""A mirror kept current from the Firehose: a full load, then events; and SIGKILLed at
-random points while another process writes with faults on, it still ends equal to
-the server record by record."""
+"""A mirror kept current from the Firehose: a full load, then events; and the
+``sync --via firehose`` command SIGKILLed at random points while another process
+writes with faults on still ends equal to the server record by record."""
 from __future__ import annotations
 
 import random
@@ -13,23 +13,24 @@ from pathlib import Path
 import basecrm_like
 from basecrm_like.mock import serve
 from basecrm_like.mock.process import child_environment
+from basecrm_like.sync import SqliteMirror
 
-from ...support.firehose import TinyMirror, server_records, write_forever
+from ...support.firehose import mirror_records, server_records, write_forever
 
 ROOT = Path(__file__).resolve().parents[3]
 RESOURCES = ("contacts", "deals")
 
 
-def assert_mirror_equals_server(mirror: TinyMirror, client: basecrm_like.Client) -> None:
-    for resource, kind in zip(RESOURCES, ("contact", "deal"), strict=True):
-        assert mirror.records(kind) == server_records(client, resource), resource
+def assert_mirror_equals_server(mirror: SqliteMirror, client: basecrm_like.Client) -> None:
+    for resource in RESOURCES:
+        assert mirror_records(mirror, resource) == server_records(client, resource), resource
 
 
 def test_a_full_load_then_events_keep_the_mirror_equal_to_the_server(tmp_path: Path) -> None:
     with serve(seed=120, faults="error=0.1,drop=0.05", fault_seed=2) as server:
         client = basecrm_like.Client(access_token=server.token, base_url=server.url,
                                      backoff_factor=0.01, max_retries=8)
-        mirror = TinyMirror(str(tmp_path / "m.db"))
+        mirror = SqliteMirror(tmp_path / "m.db")
         stop = tmp_path / "stop"
         writer = threading.Thread(target=write_forever, args=(client, stop, 3, 0.0))
         writer.start()   # writes race the full load: they come again from the stream
@@ -55,8 +56,11 @@ def test_the_mirror_survives_sigkill_at_random_points(tmp_path: Path) -> None:
         writer = subprocess.Popen(
             [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
              str(stop), "4"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        command = [sys.executable, "-m", "tests.support.firehose", "mirror", server.url,
-                   server.token, str(path)]
+        once = [sys.executable, "-c", "from basecrm_like.cli import main; main()", "sync",
+                "--via", "firehose", "--db", str(path), "--resource", "contacts",
+                "--resource", "deals", "--token", server.token, "--base-url", server.url,
+                "--no-progress"]
+        command = [*once, "--follow", "--poll-interval", "0.2"]
         kills = 0
         try:
             for _ in range(10):
@@ -73,10 +77,12 @@ def test_the_mirror_survives_sigkill_at_random_points(tmp_path: Path) -> None:
         finally:
             stop.touch()
             writes = int(writer.communicate(timeout=60)[0])
-        client = basecrm_like.Client(access_token=server.token, base_url=server.url,
-                                     backoff_factor=0.01, max_retries=8)
-        mirror = TinyMirror(str(path))
-        client.firehose.mirror(mirror, list(RESOURCES)).run()   # resume, faults still on
+        finish = subprocess.run(once, cwd=ROOT, env=env,
+                                capture_output=True, text=True)  # resume to top, faults on
         server.app.set_faults(None)
+        client = basecrm_like.Client(access_token=server.token, base_url=server.url)
+        assert finish.returncode == 0, finish.stderr
+        assert "synced via firehose" in finish.stdout
         assert kills == 10 and writes > 0
-        assert_mirror_equals_server(mirror, client)
+        with SqliteMirror(path) as mirror:
+            assert_mirror_equals_server(mirror, client)

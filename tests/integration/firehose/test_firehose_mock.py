@@ -138,7 +138,7 @@ def test_the_command_line_consumer_survives_sigkill_at_random_points(tmp_path: P
             [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
              str(stop), "7"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         args = firehose_cli(server.url, server.token, *resources, "--follow", "--poll-interval",
-                            "0.05", "--limit", "5", "-o", str(out), "--state", str(state))
+                            "0.2", "--limit", "5", "-o", str(out), "--state", str(state))
         kills = 0
         try:
             for _ in range(10):
