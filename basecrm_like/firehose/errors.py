@@ -12,8 +12,8 @@ __all__ = ["CheckpointStoreError", "PositionError", "PositionExpiredError"]
 RESYNC_HINT = (
     "the events after it are gone, so the local copy cannot be brought up to date from the "
     "stream: do a full resync (load every record through the /v2 lists, e.g. "
-    "`basecrm-like sync --via firehose --full`), then read the stream again from "
-    "position='tail' and drop the saved position (delete the --state file or the "
+    "`basecrm-like sync --via firehose` into a new mirror), then read the stream again "
+    "from position='tail' and drop the saved position (delete the --state file or the "
     "checkpoint store's entry)")
 
 

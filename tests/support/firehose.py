@@ -8,16 +8,80 @@ server's stream is the reference either way.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import basecrm_like
 from basecrm_like.errors import Error
+from basecrm_like.mock.process import child_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class DictStore:
+    """A checkpoint store of the user's own, through the two-method protocol."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, str] = {}
+
+    def load(self, key: str) -> str | None:
+        return self.saved.get(key)
+
+    def save(self, key: str, position: str) -> None:
+        self.saved[key] = position
+
+
+def cli(*args: str) -> list[str]:
+    """The ``basecrm-like`` command of this interpreter."""
+    return [sys.executable, "-c", "from basecrm_like.cli import main; main()", *args]
+
+
+@contextlib.contextmanager
+def writer_process(url: str, token: str, stop_file: Path, seed: int) -> Iterator[list[int]]:
+    """Another process writing until the block ends; yields a list that then holds
+    how many writes it made."""
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.firehose", "write", url, token, str(stop_file),
+         str(seed)], cwd=ROOT, env=child_environment(), stdout=subprocess.PIPE, text=True)
+    made: list[int] = []
+    try:
+        yield made
+    finally:
+        stop_file.touch()
+        made.append(int(writer.communicate(timeout=60)[0]))
+
+
+def kill_at_random_points(command: list[str], progress: Callable[[], object], *,
+                          trials: int = 10, seed: int = 0) -> int:
+    """Start ``command``, wait until ``progress()`` changes (it is working), wait a
+    random moment more and SIGKILL it; ``trials`` times. Returns how many died by SIGKILL."""
+    rng = random.Random(seed)
+    kills = 0
+    for _ in range(trials):
+        before = progress()
+        process = subprocess.Popen(command, cwd=ROOT, env=child_environment(),
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while progress() == before and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.3))
+        process.kill()
+        process.wait()
+        kills += process.returncode == -9
+    return kills
+
+
+def file_state(*paths: Path) -> tuple[object, ...]:
+    """Sizes and modification times of files (None for a missing one)."""
+    return tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None
+                 for p in paths)
 
 
 def write_forever(client: basecrm_like.Client, stop_file: Path, seed: int,

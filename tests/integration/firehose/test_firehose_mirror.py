@@ -3,21 +3,26 @@
 writes with faults on still ends equal to the server record by record."""
 from __future__ import annotations
 
-import random
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import basecrm_like
 from basecrm_like.mock import serve
-from basecrm_like.mock.process import child_environment
 from basecrm_like.sync import SqliteMirror
 
-from ...support.firehose import mirror_records, server_records, write_forever
+from ...support.firehose import (
+    ROOT,
+    cli,
+    file_state,
+    kill_at_random_points,
+    mirror_records,
+    server_records,
+    write_forever,
+    writer_process,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
 RESOURCES = ("contacts", "deals")
 
 
@@ -49,40 +54,20 @@ def test_a_full_load_then_events_keep_the_mirror_equal_to_the_server(tmp_path: P
 
 
 def test_the_mirror_survives_sigkill_at_random_points(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    path, stop = tmp_path / "m.db", tmp_path / "stop"
+    path = tmp_path / "m.db"
     with serve(seed=30, faults="error=0.1,drop=0.05", fault_seed=9) as server:
-        env = child_environment()
-        writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
-             str(stop), "4"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        once = [sys.executable, "-c", "from basecrm_like.cli import main; main()", "sync",
-                "--via", "firehose", "--db", str(path), "--resource", "contacts",
-                "--resource", "deals", "--token", server.token, "--base-url", server.url,
-                "--no-progress"]
-        command = [*once, "--follow", "--poll-interval", "0.2"]
-        kills = 0
-        try:
-            for _ in range(10):
-                before = path.stat().st_mtime_ns if path.exists() else 0
-                feed = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and feed.poll() is None and (
-                        not path.exists() or path.stat().st_mtime_ns == before):
-                    time.sleep(0.02)
-                time.sleep(rng.uniform(0, 0.3))
-                feed.kill()
-                feed.wait()
-                kills += feed.returncode == -9
-        finally:
-            stop.touch()
-            writes = int(writer.communicate(timeout=60)[0])
-        finish = subprocess.run(once, cwd=ROOT, env=env,
-                                capture_output=True, text=True)  # resume to top, faults on
+        once = cli("sync", "--via", "firehose", "--db", str(path), "--resource", "contacts",
+                   "--resource", "deals", "--token", server.token, "--base-url", server.url,
+                   "--no-progress")
+        with writer_process(server.url, server.token, tmp_path / "stop", 4) as writes:
+            kills = kill_at_random_points(
+                [*once, "--follow", "--poll-interval", "0.2"],
+                lambda: file_state(path, Path(f"{path}-wal")), seed=5)
+        finish = subprocess.run(once, cwd=ROOT, capture_output=True, text=True)  # faults on
         server.app.set_faults(None)
         client = basecrm_like.Client(access_token=server.token, base_url=server.url)
         assert finish.returncode == 0, finish.stderr
         assert "synced via firehose" in finish.stdout
-        assert kills == 10 and writes > 0
+        assert kills == 10 and writes[0] > 0
         with SqliteMirror(path) as mirror:
             assert_mirror_equals_server(mirror, client)

@@ -3,7 +3,6 @@ server over loopback, with faults and rate limits on."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,24 +13,18 @@ import pytest
 import basecrm_like
 from basecrm_like.firehose import FileCheckpointStore, PositionExpiredError
 from basecrm_like.mock import serve
-from basecrm_like.mock.process import child_environment
 
-from ...support.firehose import jsonl_event_ids, server_events, write_forever
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-class DictStore:
-    """A store of the user's own, through the two-method protocol."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    def load(self, key: str) -> str | None:
-        return self.saved.get(key)
-
-    def save(self, key: str, position: str) -> None:
-        self.saved[key] = position
+from ...support.firehose import (
+    ROOT,
+    DictStore,
+    cli,
+    file_state,
+    jsonl_event_ids,
+    kill_at_random_points,
+    server_events,
+    write_forever,
+    writer_process,
+)
 
 
 def test_a_faulty_rate_limited_stream_still_delivers_every_event(tmp_path: Path) -> None:
@@ -120,49 +113,29 @@ def test_the_third_party_client_reads_a_resource_to_top(monkeypatch: pytest.Monk
 
 
 def firehose_cli(url: str, token: str, *args: str) -> list[str]:
-    return [sys.executable, "-c", "from basecrm_like.cli import main; main()", "firehose",
-            "--token", token, "--base-url", url, "--no-progress", *args]
+    return cli("firehose", "--token", token, "--base-url", url, "--no-progress", *args)
 
 
 def test_the_command_line_consumer_survives_sigkill_at_random_points(tmp_path: Path) -> None:
     """Ten SIGKILLs while another process writes and faults are on: afterwards every
     event is in the output at least once and none was skipped."""
-    import random
-
-    rng = random.Random(11)
-    out, state, stop = tmp_path / "events.jsonl", tmp_path / "state.json", tmp_path / "stop"
+    out, state = tmp_path / "events.jsonl", tmp_path / "state.json"
     resources = ["contacts", "deals"]
     with serve(faults="error=0.1,drop=0.05", fault_seed=5) as server:
-        env = child_environment()
-        writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.firehose", "write", server.url, server.token,
-             str(stop), "7"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        args = firehose_cli(server.url, server.token, *resources, "--follow", "--poll-interval",
-                            "0.2", "--limit", "5", "-o", str(out), "--state", str(state))
-        kills = 0
-        try:
-            for _ in range(10):
-                before = out.stat().st_size if out.exists() else 0
-                consumer = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-                deadline = time.monotonic() + 30
-                while (not out.exists() or out.stat().st_size == before) \
-                        and time.monotonic() < deadline and consumer.poll() is None:
-                    time.sleep(0.02)
-                time.sleep(rng.uniform(0, 0.3))
-                consumer.kill()
-                consumer.wait()
-                kills += consumer.returncode == -9
-        finally:
-            stop.touch()
-            writes = int(writer.communicate(timeout=60)[0])
+        with writer_process(server.url, server.token, tmp_path / "stop", 7) as writes:
+            kills = kill_at_random_points(
+                firehose_cli(server.url, server.token, *resources, "--follow",
+                             "--poll-interval", "0.2", "--limit", "5", "-o", str(out),
+                             "--state", str(state)),
+                lambda: file_state(out), seed=11)
         finish = subprocess.run(firehose_cli(server.url, server.token, *resources, "-o",
                                              str(out), "--state", str(state)),
-                                cwd=ROOT, env=env, capture_output=True, text=True)
+                                cwd=ROOT, capture_output=True, text=True)
         server.app.set_faults(None)
         client = basecrm_like.Client(access_token=server.token, base_url=server.url)
         expected = server_events(client, resources)
     assert finish.returncode == 0, finish.stderr
-    assert kills == 10 and writes > 0
+    assert kills == 10 and writes[0] > 0
     delivered = jsonl_event_ids(out)
     assert {e.event_id for e in expected} <= set(delivered)   # nothing skipped
     assert set(delivered) <= {e.event_id for e in expected}   # nothing invented

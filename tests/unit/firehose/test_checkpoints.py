@@ -15,6 +15,8 @@ from basecrm_like.firehose import (
     open_store,
 )
 
+from ...support.firehose import DictStore
+
 
 @pytest.mark.parametrize("name", ["state.json", "state.db"])
 def test_a_new_store_on_the_same_file_reads_what_was_saved(tmp_path: Path, name: str) -> None:
@@ -58,16 +60,6 @@ def test_a_damaged_database_is_an_error(tmp_path: Path) -> None:
 
 
 def test_any_object_with_load_and_save_is_a_store() -> None:
-    class Redisish:
-        def __init__(self) -> None:
-            self.data: dict[str, str] = {}
-
-        def load(self, key: str) -> str | None:
-            return self.data.get(key)
-
-        def save(self, key: str, position: str) -> None:
-            self.data[key] = position
-
-    assert isinstance(Redisish(), CheckpointStore)
+    assert isinstance(DictStore(), CheckpointStore)
     assert isinstance(MemoryCheckpointStore(), CheckpointStore)
     assert not isinstance(object(), CheckpointStore)
