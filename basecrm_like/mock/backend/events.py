@@ -68,12 +68,10 @@ def _event_time(moment: float) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
-def append(db: sqlite3.Connection, res: Resource, parent: Any, event_type: str,
-           snapshot: Mapping[str, Any] | str, previous: Mapping[str, Any],
-           cause: str) -> None:
-    """Log one write of a record (``snapshot`` is the record after it, or the deleted one)."""
-    record = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
-    id_ = record.get(res.id_field)
+def append(db: sqlite3.Connection, res: Resource, parent: Any, id_: Any, event_type: str,
+           snapshot: str, previous: Mapping[str, Any], cause: str) -> None:
+    """Log one write of a record (``snapshot``: the JSON of the record after it, or of
+    the deleted one)."""
     row = db.execute(
         "INSERT INTO _event_sequences (resource, parent, id, sequence) VALUES (?, ?, ?, 1) "
         "ON CONFLICT(resource, parent, id) DO UPDATE SET sequence = sequence + 1 "
@@ -82,9 +80,8 @@ def append(db: sqlite3.Connection, res: Resource, parent: Any, event_type: str,
     meta = {"type": res.type, "event_type": event_type, "event_id": str(uuid.uuid4()),
             "event_cause": cause, "event_time": _event_time(moment),
             "sequence": int(row[0]), "previous": dict(previous)}
-    data = snapshot if isinstance(snapshot, str) else _ENCODER.encode(snapshot)
     db.execute("INSERT INTO _events (resource, at, item) VALUES (?, ?, ?)",
-               (res.name, moment, f'{{"data":{data},"meta":{_ENCODER.encode(meta)}}}'))
+               (res.name, moment, f'{{"data":{snapshot},"meta":{_ENCODER.encode(meta)}}}'))
 
 
 def changed_values(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -139,7 +139,7 @@ class Store:
         self.db.execute(f"INSERT INTO {_table(res)} (parent, id, data) VALUES (?, ?, ?)",
                         (parent, id_, data))
         self.track(res, id_)
-        events.append(self.db, res, parent, "created", data, {}, self.event_cause)
+        events.append(self.db, res, parent, id_, "created", data, {}, self.event_cause)
 
     def replace(self, res: Resource, record: dict[str, Any], parent: Parent = 0) -> None:
         id_ = record[res.id_field]
@@ -149,7 +149,7 @@ class Store:
                         (data, parent, id_))
         self.track(res, id_)
         if old is not None:
-            events.append(self.db, res, parent, "updated", data,
+            events.append(self.db, res, parent, id_, "updated", data,
                           events.changed_values(old, record), self.event_cause)
 
     def delete(self, res: Resource, id: Any, parent: Parent = 0) -> bool:
@@ -158,7 +158,7 @@ class Store:
         if cur.rowcount:
             self.track(res, id, deleted=True)
             if old is not None:
-                events.append(self.db, res, parent, "deleted", old, {}, self.event_cause)
+                events.append(self.db, res, parent, id, "deleted", old, {}, self.event_cause)
         return cur.rowcount > 0
 
     def child_ids(self, res: Resource, parent: Parent) -> list[int]:
@@ -209,8 +209,8 @@ class Store:
         prepared = [(parent, rec[res.id_field], dumps(rec)) for parent, rec in rows]
         self.db.executemany(f"INSERT INTO {_table(res)} (parent, id, data) VALUES (?, ?, ?)",
                             prepared)
-        for parent, _, data in prepared:
-            events.append(self.db, res, parent, "created", data, {}, events.SYSTEM)
+        for parent, id_, data in prepared:
+            events.append(self.db, res, parent, id_, "created", data, {}, events.SYSTEM)
         if res.synced:
             self.db.executemany(
                 "INSERT INTO _changes (resource, id, revision, deleted) VALUES (?, ?, 1, 0) "

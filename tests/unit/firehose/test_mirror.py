@@ -87,3 +87,20 @@ def test_ordering_keeps_records_apart_and_tolerates_missing_sequences() -> None:
 def test_nested_resources_cannot_be_mirrored_alone() -> None:
     with pytest.raises(ConfigurationError, match="top-level"):
         FirehoseMirror(Source({}), RecordingSink(), ["line_items"], list_page=lambda r, n: [])
+
+
+def test_an_sql_mirror_ignores_events_older_than_what_it_holds(tmp_path: Any) -> None:
+    from basecrm_like.sync import SqliteMirror
+
+    older = Event("deals", "updated", "a", {"id": 7, "name": "old"}, sequence=3, type="deal")
+    newer = Event("deals", "updated", "b", {"id": 7, "name": "new"}, sequence=4, type="deal")
+    gone = Event("deals", "deleted", "c", {"id": 8, "name": "x"}, sequence=2, type="deal")
+    late = Event("deals", "updated", "d", {"id": 8, "name": "x"}, sequence=1, type="deal")
+    source = Source({"p0": Page("deals", [newer, gone], "p1", False),
+                     "p1": Page("deals", [older, late], "p2", True)})
+    with SqliteMirror(tmp_path / "m.sqlite") as mirror:
+        mirror.apply([], checkpoint=("firehose:deals", "p0"))    # loaded already
+        FirehoseMirror(source, mirror, ["deals"], list_page=lambda r, n: []).run()
+        assert mirror.get("deals", 7)["name"] == "new"
+        assert mirror.get("deals", 8) is None
+        assert mirror.checkpoint("firehose:deals") == "p2"
