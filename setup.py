@@ -11,6 +11,7 @@ VERSION = re.search(
 
 CLI = ["click>=8.1", "tqdm>=4.64"]
 MOCK = ["Werkzeug>=2.3", "waitress>=2.1"]
+POSTGRES = ["SQLAlchemy>=2.0", "psycopg[binary]>=3.1"]
 TEST = CLI + MOCK + [
     "pytest>=7.4",
     "pytest-timeout>=2.1",
@@ -23,6 +24,10 @@ TEST = CLI + MOCK + [
     "flask>=2.3",
     # the official client, to prove the mock server serves it too
     "basecrm==1.2.9",
+    # the one public Firehose client, to prove the mock's stream serves it too
+    "zendesk-sell-firehose-client==0.0.5",
+    # the PostgreSQL mirror
+    *POSTGRES,
 ]
 DOCS = ["sphinx>=7"]
 
@@ -37,7 +42,8 @@ setup(
     package_data={"basecrm_like": ["py.typed"]},
     python_requires=">=3.10",
     install_requires=["requests>=2.28", "urllib3>=2.0", "munch>=2.5"],
-    extras_require={"cli": CLI, "mock": MOCK, "test": TEST, "docs": DOCS},
+    extras_require={"cli": CLI, "mock": MOCK, "test": TEST, "docs": DOCS,
+                    "postgres": POSTGRES},
     entry_points={
         "console_scripts": ["basecrm-like = basecrm_like.cli:main"],
         "pytest11": ["basecrm_like = basecrm_like.mock.pytest_plugin"],

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import services
 from .bulk import BulkService
+from .firehose import FirehoseService
 from .http.config import ClientOptions, Configuration
 from .http.ratelimit import TokenBucket
 from .http.transport import HttpClient
@@ -78,6 +79,7 @@ class Client:
         self.__sync = SyncService(self.http_client)
         self.__bulk = BulkService(self.http_client, self._services)
         self.__search = SearchService(self.http_client)
+        self.__firehose = FirehoseService(self.http_client)
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
@@ -103,6 +105,11 @@ class Client:
     def search(self) -> SearchService:
         """Search API v3: filter trees, sorting, cursors, aggregations (:mod:`basecrm_like.search`)."""
         return self.__search
+
+    @property
+    def firehose(self) -> FirehoseService:
+        """Firehose API v3 streams of every create, update and delete (:mod:`basecrm_like.firehose`)."""
+        return self.__firehose
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None) -> Any:

@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - exercised only without the cli extra
 
 from ..version import VERSION
 from .export import export_command
+from .firehose import firehose_command
 from .import_ import import_command
 from .mock import mock_command
 from .sync import sync_command
@@ -25,7 +26,8 @@ from .sync import sync_command
 __all__ = ["cli", "main"]
 
 
-@click.group(commands=[export_command, import_command, mock_command, sync_command],
+@click.group(commands=[export_command, import_command, mock_command, sync_command,
+                       firehose_command],
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="basecrm-like")
 def cli() -> None:

@@ -9,6 +9,7 @@ import requests
 
 from ..http.errors import BaseError, ConfigurationError
 from ..sync import SqliteMirror, Sync
+from .firehose import firehose_sync_options, run_firehose_sync
 from .progress import SyncProgress
 from .shared import (
     EXIT_INTERRUPTED,
@@ -27,10 +28,12 @@ from .shared import (
               help="SQLite file of the mirror; created on the first run.")
 @click.option("--device-uuid", metavar="UUID",
               help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
+@firehose_sync_options
 @account_options
 @progress_option
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,
-                 base_url: str | None, show_progress: bool) -> None:
+                 base_url: str | None, show_progress: bool, via: str,
+                 resources: tuple[str, ...], follow: bool, poll_interval: float) -> None:
     """Mirror the account into a SQLite file through the Sync API.
 
     Run it again to fetch what changed since. Each page is committed before it
@@ -41,7 +44,14 @@ def sync_command(db_path: str, device_uuid: str | None, token: str | None,
     Exit status: 0 done; 1 some items could not be stored (they come back on
     the next run); 2 cannot run (configuration, network, API or database
     error); 130 stopped by Ctrl-C or SIGTERM before the queue was drained.
+
+    With --via firehose the mirror is fed from the Firehose API v3 instead of
+    the Sync API: a full load through the lists on the first run, then every
+    change, each page committed together with its stream position.
     """
+    if via == "firehose":
+        raise SystemExit(run_firehose_sync(db_path, resources, follow, poll_interval, token,
+                                           base_url, show_progress))
     raise SystemExit(run_sync(db_path, device_uuid, token, base_url, show_progress))
 
 

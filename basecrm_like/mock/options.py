@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .backend.events import DEFAULT_RETENTION
 from .backend.faults import parse_spec
 from .backend.oauth import DEFAULT_TOKEN_TTL
 from .backend.oauth_clients import parse_oauth_client
@@ -93,6 +94,10 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
     MockOption("access_log", ("--verbose",), bool, False,
                "Log every request with its status and duration (logger "
                "basecrm_like.mock.access)."),
+    MockOption("firehose_retention", ("--firehose-retention",), float, DEFAULT_RETENTION,
+               "Seconds the Firehose stream keeps events; a position older than that "
+               "gets 410 position_expired. Default: 72 hours.", metavar="SECONDS",
+               parse=_within(0, low_open=True)),
 )
 
 

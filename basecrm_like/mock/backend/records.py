@@ -13,6 +13,7 @@ from typing import Any
 from ...catalog import CATALOG, POLYMORPHIC, POLYMORPHIC_TYPES, RESOURCES, Field, Resource
 from . import rules, values
 from .errors import ApiError, ErrorItem, error
+from .events import SYSTEM
 from .store import Parent, Store
 from .validation import ROOT
 from .values import now_iso
@@ -168,7 +169,8 @@ def update(store: Store, res: Resource, old: Mapping[str, Any], changes: Mapping
 
 def _save(store: Store, parent: Parent, user_id: int, now: str) -> rules.Save:
     def create_dependent(res: Resource, changes: Mapping[str, Any]) -> dict[str, Any]:
-        return create(store, res, changes, user_id=user_id, now=now)
+        with store.caused_by(SYSTEM):
+            return create(store, res, changes, user_id=user_id, now=now)
 
     return rules.Save(store, parent, user_id, now, create_dependent)
 
@@ -184,7 +186,8 @@ def destroy(store: Store, res: Resource, id: Any, parent: Parent = 0) -> bool:
     order's line items), each child feeding Sync like any delete."""
     if not store.delete(res, id, parent):
         return False
-    for child in children_of(res):
-        for child_id in store.child_ids(child, id):
-            store.delete(child, child_id, id)
+    with store.caused_by(SYSTEM):
+        for child in children_of(res):
+            for child_id in store.child_ids(child, id):
+                store.delete(child, child_id, id)
     return True

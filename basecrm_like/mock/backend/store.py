@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ...catalog import RESOURCES, Resource
+from . import events
 
 Parent = int | str
 
@@ -66,6 +67,9 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self.db.executescript(events.SCHEMA)
+        #: the ``event_cause`` of the Firehose events the writes make (see :meth:`caused_by`)
+        self.event_cause = events.INTERACTION
         for res in RESOURCES:
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {_table(res)} (parent NOT NULL DEFAULT 0, "
@@ -98,6 +102,17 @@ class Store:
         with self.lock:
             yield self
 
+    @contextmanager
+    def caused_by(self, cause: str) -> Iterator[Store]:
+        """Writes inside are logged with this Firehose ``event_cause`` (``system`` for
+        cascades and records a write makes on its own)."""
+        with self.lock:
+            before, self.event_cause = self.event_cause, cause
+            try:
+                yield self
+            finally:
+                self.event_cause = before
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.db.execute(sql, params)
 
@@ -120,20 +135,30 @@ class Store:
 
     def insert(self, res: Resource, record: dict[str, Any], parent: Parent = 0) -> None:
         id_ = record[res.id_field]
+        data = dumps(record)
         self.db.execute(f"INSERT INTO {_table(res)} (parent, id, data) VALUES (?, ?, ?)",
-                        (parent, id_, dumps(record)))
+                        (parent, id_, data))
         self.track(res, id_)
+        events.append(self.db, res, parent, id_, "created", data, {}, self.event_cause)
 
     def replace(self, res: Resource, record: dict[str, Any], parent: Parent = 0) -> None:
         id_ = record[res.id_field]
+        old = self.get(res, id_, parent)
+        data = dumps(record)
         self.db.execute(f"UPDATE {_table(res)} SET data=? WHERE parent=? AND id=?",
-                        (dumps(record), parent, id_))
+                        (data, parent, id_))
         self.track(res, id_)
+        if old is not None:
+            events.append(self.db, res, parent, id_, "updated", data,
+                          events.changed_values(old, record), self.event_cause)
 
     def delete(self, res: Resource, id: Any, parent: Parent = 0) -> bool:
+        old = self.get_raw(res, id, parent)
         cur = self.db.execute(f"DELETE FROM {_table(res)} WHERE parent=? AND id=?", (parent, id))
         if cur.rowcount:
             self.track(res, id, deleted=True)
+            if old is not None:
+                events.append(self.db, res, parent, id, "deleted", old, {}, self.event_cause)
         return cur.rowcount > 0
 
     def child_ids(self, res: Resource, parent: Parent) -> list[int]:
@@ -184,6 +209,8 @@ class Store:
         prepared = [(parent, rec[res.id_field], dumps(rec)) for parent, rec in rows]
         self.db.executemany(f"INSERT INTO {_table(res)} (parent, id, data) VALUES (?, ?, ?)",
                             prepared)
+        for parent, id_, data in prepared:
+            events.append(self.db, res, parent, id_, "created", data, {}, events.SYSTEM)
         if res.synced:
             self.db.executemany(
                 "INSERT INTO _changes (resource, id, revision, deleted) VALUES (?, ?, 1, 0) "
@@ -208,6 +235,7 @@ class Store:
             self.db.execute(f"DELETE FROM {_table(res)}")
         for table in INTERNAL_TABLES:
             self.db.execute(f"DELETE FROM {table}")
+        events.clear(self.db)
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM _meta WHERE key=?", (key,)).fetchone()

@@ -22,6 +22,7 @@ from ...catalog import CATALOG
 from ..backend import records
 from ..backend import seed as seeding
 from ..backend.errors import ApiError, ErrorItem, error
+from ..backend.events import DEFAULT_RETENTION, SYSTEM
 from ..backend.faults import Fault, FaultInjector, FaultSetting, FaultSpec
 from ..backend.oauth import DEFAULT_TOKEN_TTL, OAuthServer
 from ..backend.oauth_clients import OAuthClientSpec
@@ -31,6 +32,7 @@ from ..backend.tokens import TokenInfo, Tokens
 from .admin import admin_routes
 from .errors import error_response
 from .faults import fault_response
+from .firehose import firehose_routes
 from .oauth import oauth_routes
 from .request import Call, logged_body
 from .request_log import RequestLog
@@ -51,7 +53,8 @@ class MockApp:
     :mod:`..backend.oauth`; ``access_log``: log each request with its status and
     duration to the ``basecrm_like.mock.access`` logger (these are the options of
     :mod:`..options`). ``routes``: endpoints to serve besides the API's;
-    ``clock``: the time OAuth codes and tokens expire by.
+    ``clock``: the time OAuth codes and tokens expire by; ``firehose_retention``:
+    seconds the Firehose stream keeps events (:mod:`.firehose`).
     """
 
     def __init__(self, *, tokens: Iterable[str] = (), db: str | None = None,
@@ -60,7 +63,8 @@ class MockApp:
                  seed: int = 0, oauth_clients: Iterable[OAuthClientSpec] = (),
                  token_ttl: float = DEFAULT_TOKEN_TTL, access_log: bool = False,
                  routes: Iterable[Route] = (),
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 firehose_retention: float = DEFAULT_RETENTION) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.tokens = Tokens(list(tokens), clock=clock)
@@ -75,7 +79,8 @@ class MockApp:
             *search_routes(),
             *admin_routes(reset_server=self._reset, log=self.request_log, tokens=self.tokens,
                           faults=self.faults),
-            *oauth_routes(self.oauth), *routes])
+            *oauth_routes(self.oauth), *routes,
+            *firehose_routes(firehose_retention)])
         self.store = Store(db)
         with self.store.write() as store:
             if store.meta("seeded") is None:
@@ -114,7 +119,7 @@ class MockApp:
         For data the API cannot create (documents, visits, text messages) or odd
         states a test needs; it feeds Sync like any write.
         """
-        with self.store.write() as store:
+        with self.store.write() as store, store.caused_by(SYSTEM):
             return records.insert_as_given(store, CATALOG[resource], dict(values or {}), parent)
 
     def close(self) -> None:

@@ -77,7 +77,7 @@ def test_unknown_types_get_a_table_of_their_own(mirror: SqliteMirror) -> None:
     assert mirror.apply([item("widget", "w-1", 1, colour="red"), item("widget", 2, 1)]) == [
         True, True]
     cols = [r[1] for r in mirror.connection.execute("PRAGMA table_info(widget)")]
-    assert cols == ["id", "revision", "document"]
+    assert cols == ["id", "revision", "document", "synced_at", "deleted_at"]
     assert mirror.query("widget", colour="red") == [{"id": "w-1", "colour": "red"}]
     assert mirror.count("widget") == 2
     # a hostile type name cannot escape its table name

@@ -1,0 +1,229 @@
+"""What every mirror shares: opening one by URL, reading Sync items, and refusing the unstorable.
+
+``Mirror(url)`` picks the storage from the URL: a file path or ``sqlite:///...``
+gives a :class:`~basecrm_like.sync.mirror.SqliteMirror` (standard library only),
+``postgresql://...`` a :class:`~basecrm_like.sync.postgres.PostgresMirror`
+(needs the ``postgres`` extra). The backends register the URL schemes they
+serve when their module is imported.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from ..http.errors import Error
+
+logger = logging.getLogger("basecrm_like.sync")
+
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+#: how many rejected items a mirror remembers (the oldest are forgotten)
+REJECTIONS_KEPT = 1000
+
+DELETE_MODES = ("hard", "soft")
+
+
+class MirrorError(Error):
+    """The mirror cannot be opened or used (bad URL, missing extra, newer schema...)."""
+
+
+class MirrorBusyError(MirrorError):
+    """Another process holds the mirror's writer lock (another sync is running)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An item the mirror did not store (NACKed), and why."""
+
+    type: str
+    id: Any
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id!r}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One Sync item, checked: what to write."""
+
+    type: str
+    event: str  # created, updated or deleted
+    data: Mapping[str, Any]
+    revision: int | None
+    document: str  # the record as JSON text
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON; raises ValueError for NaN or infinities, which no JSON store keeps."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str,
+                      allow_nan=False)
+
+
+def unstorable(value: Any, depth: int = 0) -> str | None:
+    """Why ``value`` (a JSON value) cannot be stored, or None when it can.
+
+    Integers must fit in 64 bits, numbers must be finite, and text must not
+    hold NUL characters (PostgreSQL text and jsonb cannot).
+    """
+    if depth > 200:
+        return "nested more than 200 levels deep"
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            return f"integer {_short(value)} does not fit in 64 bits"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"number {value} is not finite"
+    if isinstance(value, str):
+        return "text holds a NUL character" if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                return "a key holds a NUL character"
+            why = unstorable(item, depth + 1)
+            if why is not None:
+                return f"{key}: {why}"
+        return None
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            why = unstorable(item, depth + 1)
+            if why is not None:
+                return why
+        return None
+    return None  # Decimal and the like: stored as their text
+
+
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+
+
+class Mirror:
+    """A copy of an account in a database, fed page by page by :meth:`Sync.run`.
+
+    ``Mirror(url)`` opens the right kind for the URL (see the module). Every
+    mirror offers :meth:`apply` (one transaction per page, then the verdicts),
+    :meth:`checkpoint`, :meth:`writer` (the lock a sync holds), :meth:`query`,
+    :meth:`get`, :meth:`count`, :meth:`counts`, :meth:`tables` and
+    :attr:`rejected`.
+    """
+
+    _schemes: ClassVar[dict[str, type[Mirror]]] = {}
+    #: URL schemes a subclass serves; "" is a plain file path
+    schemes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for scheme in cls.__dict__.get("schemes", ()):
+            Mirror._schemes[scheme] = cls
+
+    def __new__(cls, url: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if cls is Mirror:
+            cls = Mirror.backend_for(url)
+        return super().__new__(cls)
+
+    @staticmethod
+    def backend_for(url: Any) -> type[Mirror]:
+        """The mirror class serving ``url``."""
+        text = str(url)
+        scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+        base = scheme.split("+", 1)[0]
+        found = Mirror._schemes.get(scheme) or Mirror._schemes.get(base)
+        if found is None:
+            raise MirrorError(f"no mirror for {redact_url(text)!r}: use a file path, "
+                              "sqlite:///path or postgresql://user@host/db")
+        return found
+
+    # -- what every backend offers -------------------------------------------
+    rejected: list[Rejection]
+
+    def apply(self, items: Sequence[Mapping[str, Any]],
+              checkpoint: tuple[str, str] | None = None) -> list[bool]:
+        raise NotImplementedError
+
+    def checkpoint(self, name: str) -> str | None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- shared item handling --------------------------------------------------
+    def _reject(self, kind: Any, ident: Any, reason: str) -> None:
+        rejection = Rejection(str(kind), ident, reason)
+        logger.warning("sync mirror: %s; not stored, not acknowledged", rejection)
+        self.rejected.append(rejection)
+        del self.rejected[:-REJECTIONS_KEPT]
+
+    def _parse_item(self, item: Any, integer_ids: bool) -> ParsedItem | None:
+        """The checked item, or None after recording why it is rejected."""
+        meta = item.get("meta") if isinstance(item, Mapping) else None
+        data = item.get("data") if isinstance(item, Mapping) else None
+        if not isinstance(meta, Mapping) or not isinstance(data, Mapping):
+            self._reject("?", None, "item without meta or data")
+            return None
+        kind = meta.get("type")
+        ident = data.get("id")
+        sync_meta = meta.get("sync")
+        if not isinstance(sync_meta, Mapping):
+            sync_meta = {}
+        if not isinstance(kind, str) or not kind:
+            self._reject(kind, ident, "no type")
+            return None
+        if ident is None or isinstance(ident, bool) or isinstance(ident, (dict, list)):
+            self._reject(kind, ident, "no usable id")
+            return None
+        if integer_ids and not isinstance(ident, int):
+            self._reject(kind, ident, "the id is not an integer")
+            return None
+        revision = sync_meta.get("revision", sync_meta.get("version"))
+        if revision is not None:
+            if isinstance(revision, bool):
+                revision = "bool"
+            try:
+                revision = int(revision)
+            except (TypeError, ValueError):
+                self._reject(kind, ident, f"revision {revision!r} is not an integer")
+                return None
+            if not INT64_MIN <= revision <= INT64_MAX:
+                self._reject(kind, ident, "the revision does not fit in 64 bits")
+                return None
+        why = unstorable(data)
+        if why is None and isinstance(ident, str) and not ident:
+            why = "empty id"
+        if why is not None:
+            self._reject(kind, ident, why)
+            return None
+        try:
+            document = dump_json(data)
+        except (ValueError, TypeError) as exc:
+            self._reject(kind, ident, f"not storable as JSON: {exc}")
+            return None
+        return ParsedItem(kind, str(sync_meta.get("event_type") or "updated"), data, revision,
+                          document)
+
+
+def redact_url(url: str) -> str:
+    """``url`` without the password of its user part."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def check_delete_mode(deletes: str) -> str:
+    if deletes not in DELETE_MODES:
+        raise MirrorError(f"deletes must be one of {', '.join(DELETE_MODES)}, not {deletes!r}")
+    return deletes
