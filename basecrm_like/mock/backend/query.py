@@ -14,6 +14,7 @@ from typing import Any
 
 from ...catalog import Resource
 from . import cursor as cursors
+from . import includes
 from .errors import ApiError, error
 from .values import INT64
 
@@ -202,6 +203,7 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
     """Filters, order and paging of a list request; 400 on anything invalid."""
     allowed = [*PAGING, *res.filters]
     check_known(args, allowed, custom_fields=res.has_custom_fields)
+    includes.check(res, args)
     out = filters(res, args)
     if "sort_by" in args:
         sort = args["sort_by"].strip()

@@ -161,7 +161,8 @@ def _lead_conversion(save: Save, res: Resource, record: dict[str, Any],
     if lead is None:
         raise _invalid(res, "lead_id", f"lead {lead_id} does not exist")
     contacts = CATALOG["contacts"]
-    if record.get("owner_id") is not None:
+    # owner_id defaults to the converting user; another one asks for that owner
+    if record.get("owner_id") not in (None, save.user_id):
         lead = {**lead, "owner_id": record["owner_id"]}
     shared = {k: lead.get(k) for k in ("owner_id", "description", "industry", "website",
                                        "email", "phone", "mobile", "fax", "twitter", "facebook",
@@ -197,7 +198,7 @@ def _conversion_deal(save: Save, lead: Mapping[str, Any], record: Mapping[str, A
         part for part in (lead.get("first_name"), lead.get("last_name")) if part)
     deal = save.create(CATALOG["deals"], {
         "name": name, "contact_id": contact_id,
-        "owner_id": record.get("owner_id") or lead.get("owner_id"),
+        "owner_id": lead.get("owner_id"),
         "tags": list(lead.get("tags") or [])})
     return int(deal["id"])
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from werkzeug.wrappers import Response
 
 from ...catalog import CATALOG, Resource
-from ..backend import query, records
+from ..backend import includes, query, records
 from ..backend.errors import error
 from ..backend.store import Parent
 from ..backend.validation import check_body
@@ -90,6 +90,7 @@ def _member_id(call: Call) -> object:
 def retrieve_record(call: Call) -> Response:
     res = _res(call)
     query.check_known(call.args, ["includes"])
+    includes.check(res, call.args)
     parent = parent_of(call)
     raw = call.store.get_raw(res, _member_id(call), parent)
     if raw is None:
