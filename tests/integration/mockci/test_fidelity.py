@@ -18,7 +18,6 @@ def _get(server: Any, path: str, **params: Any) -> requests.Response:
                                  "User-Agent": "fidelity-test"})
 
 
-@pytest.mark.contract
 def test_deals_carry_added_on(basecrm_client: Client) -> None:
     org = basecrm_client.contacts.create(name="Cafe Nero", is_organization=True)
     deal = basecrm_client.deals.create(name="Beans", contact_id=org.id, added_on="2026-03-01")
