@@ -209,33 +209,30 @@ def resource_paths(res: Resource) -> PathItems:
         operation["responses"] = {**operation["responses"], **_errors()}
         items.setdefault(path, {})[method] = operation
 
-    actions = res.actions
-    if "list" in actions:
-        add(base, "get", "list", {"summary": f"List {res.name}", "parameters": list_params(res),
-                                  "responses": {"200": _json_response(
-                                      f"A page of {res.name}", _ref(f"{name}Collection"))}})
-    if "create" in actions:
-        add(base, "post", "create", {"summary": f"Create a {res.type}",
-                                     "requestBody": _body(input_schema(res, creating=True)),
-                                     "responses": {"200": single}})
-    if "retrieve" in actions:
-        add(member, "get", "retrieve", {"summary": f"Retrieve a {res.type}",
-                                        "responses": {"200": single}})
-    if "update" in actions:
-        add(member, "put", "update", {"summary": f"Update a {res.type}",
-                                      "requestBody": _body(input_schema(res, creating=False)),
-                                      "responses": {"200": single}})
-    if "destroy" in actions:
-        add(member, "delete", "destroy", {"summary": f"Delete a {res.type}",
-                                          "responses": {"204": {"description": "Deleted"}}})
-    if "upsert" in actions:
-        add(f"{base}/upsert", "post", "upsert", {
+    updating = _body(input_schema(res, creating=False))
+    operations: dict[str, tuple[str, str, dict[str, Any]]] = {
+        "list": (base, "get", {"summary": f"List {res.name}", "parameters": list_params(res),
+                               "responses": {"200": _json_response(
+                                   f"A page of {res.name}", _ref(f"{name}Collection"))}}),
+        "create": (base, "post", {"summary": f"Create a {res.type}",
+                                  "requestBody": _body(input_schema(res, creating=True)),
+                                  "responses": {"200": single}}),
+        "retrieve": (member, "get", {"summary": f"Retrieve a {res.type}",
+                                     "responses": {"200": single}}),
+        "update": (member, "put", {"summary": f"Update a {res.type}", "requestBody": updating,
+                                   "responses": {"200": single}}),
+        "destroy": (member, "delete", {"summary": f"Delete a {res.type}",
+                                       "responses": {"204": {"description": "Deleted"}}}),
+        "upsert": (f"{base}/upsert", "post", {
             "summary": f"Create or update the {res.type} the filters identify",
-            "parameters": filter_params(res),
-            "requestBody": _body(input_schema(res, creating=False)), "responses": {"200": single}})
-    if "self" in actions:
-        add(f"{base}/self", "get", "self", {"summary": f"The token's {res.type}",
-                                            "responses": {"200": single}})
+            "parameters": filter_params(res), "requestBody": updating,
+            "responses": {"200": single}}),
+        "self": (f"{base}/self", "get", {"summary": f"The token's {res.type}",
+                                         "responses": {"200": single}}),
+    }
+    for action, (path, method, operation) in operations.items():
+        if action in res.actions:
+            add(path, method, action, operation)
     return items
 
 
