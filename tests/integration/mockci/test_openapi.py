@@ -45,20 +45,33 @@ def test_document_covers_every_catalog_action_and_is_served(basecrm_mock: Any) -
     assert errors["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 
-def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def _schemathesis(server: Any, *options: str) -> subprocess.CompletedProcess[str]:
     st = Path(sys.executable).with_name("st")
     if not st.exists():
         pytest.fail("schemathesis is missing: it is part of the test extra (make install)")
+    return subprocess.run(
+        [str(st), "run", f"{server.url}/_mock/openapi.json", "--seed", "20261130",
+         "--header", f"Authorization: Bearer {server.token}",
+         "--checks", "not_a_server_error,response_schema_conformance,"
+                     "status_code_conformance,content_type_conformance", *options],
+        capture_output=True, text=True, timeout=240)
+
+
+def test_the_fuzz_run_fails_when_the_mock_answers_500() -> None:
+    """The run below can fail: a scripted 500 on one operation is reported."""
     with serve() as server:
-        done = subprocess.run(
-            [str(st), "run", f"{server.url}/_mock/openapi.json",
-             "--max-examples", str(EXAMPLES_PER_OPERATION), "--workers", "2",
-             "--phases", "examples,fuzzing", "--seed", "20261130",
-             "--header", f"Authorization: Bearer {server.token}",
-             "--checks", "not_a_server_error,response_schema_conformance,"
-                         "status_code_conformance,content_type_conformance"],
-            capture_output=True, text=True, timeout=240)
+        server.stub("GET", "/v2/users/self", status=500, body={"errors": []}, times=None)
+        done = _schemathesis(server, "--max-examples", "1", "--phases", "examples,fuzzing",
+                             "--include-path", "/v2/users/self")
+    assert done.returncode != 0, done.stdout[-2000:]
+    assert "Server error" in done.stdout and "/v2/users/self" in done.stdout
+
+
+def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with serve() as server:
+        done = _schemathesis(server, "--max-examples", str(EXAMPLES_PER_OPERATION),
+                             "--workers", "2", "--phases", "examples,fuzzing")
         operations = sum(len(item) for item in build_document()["paths"].values())
     counts = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
     with capsys.disabled():
