@@ -45,7 +45,8 @@ def test_document_covers_every_catalog_action_and_is_served(basecrm_mock: Any) -
     assert errors["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 
-def _schemathesis(server: Any, *options: str) -> subprocess.CompletedProcess[str]:
+def _schemathesis(server: Any, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """The command line, run in a temporary directory: it leaves a cache where it runs."""
     st = Path(sys.executable).with_name("st")
     if not st.exists():
         pytest.fail("schemathesis is missing: it is part of the test extra (make install)")
@@ -54,23 +55,23 @@ def _schemathesis(server: Any, *options: str) -> subprocess.CompletedProcess[str
          "--header", f"Authorization: Bearer {server.token}",
          "--checks", "not_a_server_error,response_schema_conformance,"
                      "status_code_conformance,content_type_conformance", *options],
-        capture_output=True, text=True, timeout=240)
+        capture_output=True, text=True, timeout=240, cwd=cwd)
 
 
-def test_the_fuzz_run_fails_when_the_mock_answers_500() -> None:
+def test_the_fuzz_run_fails_when_the_mock_answers_500(tmp_path: Path) -> None:
     """The run below can fail: a scripted 500 on one operation is reported."""
     with serve() as server:
         server.stub("GET", "/v2/users/self", status=500, body={"errors": []}, times=None)
-        done = _schemathesis(server, "--max-examples", "1", "--phases", "examples,fuzzing",
+        done = _schemathesis(server, tmp_path, "--max-examples", "1", "--phases", "examples,fuzzing",
                              "--include-path", "/v2/users/self")
     assert done.returncode != 0, done.stdout[-2000:]
     assert "Server error" in done.stdout and "/v2/users/self" in done.stdout
 
 
 def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with serve() as server:
-        done = _schemathesis(server, "--max-examples", str(EXAMPLES_PER_OPERATION),
+        done = _schemathesis(server, tmp_path, "--max-examples", str(EXAMPLES_PER_OPERATION),
                              "--workers", "2", "--phases", "examples,fuzzing")
         operations = sum(len(item) for item in build_document()["paths"].values())
     counts = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
