@@ -17,6 +17,7 @@ TEST = CLI + MOCK + [
     "pytest-timeout>=2.1",
     "responses>=0.23",
     "hypothesis>=6.80",
+    "schemathesis>=3.30",
     "mypy>=1.5",
     "ruff>=0.4",
     "import-linter>=2.0",

@@ -35,6 +35,7 @@ class Client:
     associated_contacts: services.AssociatedContactsService
     calls: services.CallsService
     call_outcomes: services.CallOutcomesService
+    collaborations: services.CollaborationsService
     contacts: services.ContactsService
     custom_fields: services.CustomFieldsService
     deals: services.DealsService

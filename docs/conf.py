@@ -31,3 +31,4 @@ suppress_warnings = ["ref.python"]
 generated = HERE / "_generated"
 generated.mkdir(exist_ok=True)
 (generated / "resources.rst").write_text(resource_table.rst())
+extensions.append("openapi_document")  # writes openapi.json into the built docs

@@ -132,10 +132,11 @@ class ColumnMapper:
         head, rest = keypaths.split(name)
         if rest and head == "custom_fields" and res.has_custom_fields:
             return _Target("custom", rest)
-        if rest is not None and head == "address" and res.field("address") is not None:
+        whole = res.field(head) if rest is not None else None
+        if whole is not None and whole.type == "address":  # address.city, billing_address.city
             if rest in ADDRESS_KEYS:
-                return _Target("address", rest)
-            return _Target("unknown", name, hint=f"address has no key {rest!r}; the keys are "
+                return _Target("address", str(rest), whole)
+            return _Target("unknown", name, hint=f"{head} has no key {rest!r}; the keys are "
                            f"{', '.join(ADDRESS_KEYS)}")
         spec = res.field(name)
         if spec is not None:
@@ -172,7 +173,8 @@ class ColumnMapper:
                 if t.kind == "custom":
                     out.setdefault("custom_fields", {})[t.name] = _custom_value(raw)
                 elif t.kind == "address":
-                    out.setdefault("address", {})[t.name] = _text(raw)
+                    assert t.spec is not None
+                    out.setdefault(t.spec.name, {})[t.name] = _text(raw)
                 else:
                     assert t.spec is not None
                     value = coerce_value(t.spec, raw)

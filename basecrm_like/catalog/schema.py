@@ -70,6 +70,8 @@ class Resource:
     required_any: tuple[tuple[str, ...], ...] = ()
     required_if: tuple[RequiredIf, ...] = ()
     max_per_page: int = 100
+    #: the highest ``page`` accepted; beyond it the list pages on with ``cursor`` (None: no cap)
+    max_page: int | None = None
     #: rarely changing data that the model layer may cache
     reference_data: bool = False
     #: the attribute that identifies a member (associated contacts use contact_id)

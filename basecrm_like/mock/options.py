@@ -9,6 +9,7 @@ before it knows whether the ``mock`` extra is installed.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,30 @@ def _within(low: float, high: float | None = None, *, low_open: bool = False) ->
     return check
 
 
+def _existing_file(value: Any) -> Any:
+    if not os.path.isfile(value):
+        raise ValueError(f"{value!r} is not a file")
+    return value
+
+
+def _http_url(value: Any) -> Any:
+    if not str(value).startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return str(value).rstrip("/")
+
+
+def check_modes(settings: Mapping[str, Any]) -> None:
+    """Recording, replaying and comparing exclude each other; recording needs a file."""
+    modes = [f"--{name.replace('_', '-')}" for name in ("record_from", "replay", "compare")
+             if settings.get(name)]
+    if len(modes) > 1:
+        raise ValueError(f"{' and '.join(modes)} cannot be combined; use one at a time")
+    if settings.get("record_from") and not settings.get("cassette"):
+        raise ValueError("--record-from needs --cassette FILE to record into")
+    if settings.get("cassette") and not settings.get("record_from"):
+        raise ValueError("--cassette is the file that --record-from records into")
+
+
 MOCK_OPTIONS: tuple[MockOption, ...] = (
     MockOption("host", ("--host",), str, "127.0.0.1", "Address to listen on."),
     MockOption("port", ("--port",), int, DEFAULT_PORT,
@@ -98,6 +123,19 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
                "Seconds the Firehose stream keeps events; a position older than that "
                "gets 410 position_expired. Default: 72 hours.", metavar="SECONDS",
                parse=_within(0, low_open=True)),
+    MockOption("record_from", ("--record-from",), str, None,
+               "Forward every API request to this base URL (a real account) and record "
+               "the exchanges, secrets scrubbed, into --cassette.", metavar="URL",
+               parse=_http_url),
+    MockOption("cassette", ("--cassette",), str, None,
+               "The file --record-from records into.", metavar="FILE"),
+    MockOption("replay", ("--replay",), str, None,
+               "Answer API requests from this recorded file instead of the mock's data.",
+               metavar="FILE", parse=_existing_file),
+    MockOption("compare", ("--compare",), str, None,
+               "Send this recorded file's requests to the mock, print where its answers "
+               "differ in status or shape from the recording, and exit (1 on drift).",
+               metavar="FILE", parse=_existing_file),
 )
 
 
@@ -128,4 +166,5 @@ def resolve(values: Mapping[str, Any]) -> dict[str, Any]:
             resolved[option.name] = _apply(option, values.get(option.name))
         except ValueError as exc:
             raise ValueError(f"{option.flags[0]}: {exc}") from None
+    check_modes(resolved)
     return resolved

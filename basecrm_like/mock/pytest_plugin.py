@@ -7,6 +7,11 @@ makes them available everywhere:
   the whole test session and reset to the seed state before each test.
 - ``basecrm_client``: a :class:`basecrm_like.Client` bound to it.
 
+``basecrm_mock.stub(method, path_pattern, status=..., times=N)`` scripts the
+next answers of a test; ``basecrm_mock.calls()``, ``assert_called(...)`` and
+``assert_not_called(...)`` verify what the code under test sent (see
+:mod:`.wire.controls`).
+
 The session's server takes the mock's options from ini settings named
 ``basecrm_mock_<option>`` (``basecrm_mock_seed = 100``, ``basecrm_mock_rate_limit = 5``,
 one ``basecrm_mock_tokens`` per line...), the same options as ``basecrm-like mock``;

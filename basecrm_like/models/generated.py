@@ -80,10 +80,28 @@ class CallOutcome(Model, resource=CATALOG["call_outcomes"]):
     creator: User | None
 
 
+class Collaboration(Model, resource=CATALOG["collaborations"]):
+    """A collaboration record (/collaborations); Users following a lead, contact or deal besides its owner.
+
+    Fields: id, creator_id, resource_type, resource_id, collaborator_id, created_at, updated_at.
+    """
+
+    id: int | None
+    creator_id: int | None
+    resource_type: str | None
+    resource_id: int | None
+    collaborator_id: int | None
+    created_at: str | None
+    updated_at: str | None
+    creator: User | None
+    resource: Contact | Deal | Lead | None
+    collaborator: User | None
+
+
 class Contact(Model, resource=CATALOG["contacts"]):
     """A contact record (/contacts); People and organizations.
 
-    Fields: id, creator_id, owner_id, is_organization, contact_id, parent_organization_id, name, first_name, last_name, title, description, industry, website, email, phone, mobile, fax, twitter, facebook, linkedin, skype, address, customer_status, prospect_status, tags, custom_fields, created_at, updated_at.
+    Fields: id, creator_id, owner_id, is_organization, contact_id, parent_organization_id, name, first_name, last_name, title, description, industry, website, email, phone, mobile, fax, twitter, facebook, linkedin, skype, address, billing_address, shipping_address, customer_status, prospect_status, tags, custom_fields, created_at, updated_at.
     """
 
     id: int | None
@@ -108,6 +126,8 @@ class Contact(Model, resource=CATALOG["contacts"]):
     linkedin: str | None
     skype: str | None
     address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    shipping_address: dict[str, Any] | None
     customer_status: str | None
     prospect_status: str | None
     tags: list[str] | None
@@ -118,6 +138,7 @@ class Contact(Model, resource=CATALOG["contacts"]):
     owner: User | None
     contact: Contact | None
     calls: Collection[Call]
+    collaborations: Collection[Collaboration]
     contacts: Collection[Contact]
     deals: Collection[Deal]
     organization_deals: Collection[Deal]
@@ -150,7 +171,7 @@ class CustomField(Model, resource=CATALOG["custom_fields"]):
 class Deal(Model, resource=CATALOG["deals"]):
     """A deal record (/deals); Sales opportunities; value is an exact decimal.
 
-    Fields: id, creator_id, owner_id, name, value, currency, hot, stage_id, contact_id, organization_id, source_id, loss_reason_id, unqualified_reason_id, dropbox_email, last_stage_change_at, last_stage_change_by_id, last_activity_at, estimated_close_date, customized_win_likelihood, added_at, tags, custom_fields, created_at, updated_at.
+    Fields: id, creator_id, owner_id, name, value, currency, hot, stage_id, contact_id, organization_id, source_id, loss_reason_id, unqualified_reason_id, dropbox_email, last_stage_change_at, last_stage_change_by_id, last_activity_at, estimated_close_date, customized_win_likelihood, added_at, added_on, tags, custom_fields, created_at, updated_at.
     """
 
     id: int | None
@@ -173,6 +194,7 @@ class Deal(Model, resource=CATALOG["deals"]):
     estimated_close_date: str | None
     customized_win_likelihood: int | None
     added_at: str | None
+    added_on: str | None
     tags: list[str] | None
     custom_fields: dict[str, Any] | None
     created_at: str | None
@@ -186,6 +208,7 @@ class Deal(Model, resource=CATALOG["deals"]):
     loss_reason: LossReason | None
     unqualified_reason: DealUnqualifiedReason | None
     last_stage_change_by: User | None
+    collaborations: Collection[Collaboration]
     documents: Collection[Document]
     lead_conversions: Collection[LeadConversion]
     notes: Collection[Note]
@@ -281,6 +304,7 @@ class Lead(Model, resource=CATALOG["leads"]):
     source: LeadSource | None
     unqualified_reason: LeadUnqualifiedReason | None
     calls: Collection[Call]
+    collaborations: Collection[Collaboration]
     documents: Collection[Document]
     lead_conversions: Collection[LeadConversion]
     notes: Collection[Note]
@@ -293,17 +317,20 @@ class Lead(Model, resource=CATALOG["leads"]):
 class LeadConversion(Model, resource=CATALOG["lead_conversions"]):
     """A lead_conversion record (/lead_conversions); Records of leads converted into contacts and deals.
 
-    Fields: id, lead_id, individual_id, organization_id, deal_id, creator_id, created_at.
+    Fields: id, lead_id, owner_id, create_deal, individual_id, organization_id, deal_id, creator_id, created_at.
     """
 
     id: int | None
     lead_id: int | None
+    owner_id: int | None
+    create_deal: bool | None
     individual_id: int | None
     organization_id: int | None
     deal_id: int | None
     creator_id: int | None
     created_at: str | None
     lead: Lead | None
+    owner: User | None
     individual: Contact | None
     organization: Contact | None
     deal: Deal | None
@@ -595,6 +622,7 @@ class User(Model, resource=CATALOG["users"]):
     created_at: str | None
     updated_at: str | None
     reports_to_user: User | None
+    collaborations: Collection[Collaboration]
     creator_contacts: Collection[Contact]
     owner_contacts: Collection[Contact]
     creator_deals: Collection[Deal]
@@ -643,4 +671,4 @@ class VisitOutcome(Model, resource=CATALOG["visit_outcomes"]):
     visits: Collection[Visit]
 
 
-__all__ = ["Account", "AssociatedContact", "Call", "CallOutcome", "Contact", "CustomField", "Deal", "DealSource", "DealUnqualifiedReason", "Document", "Lead", "LeadConversion", "LeadSource", "LeadUnqualifiedReason", "LineItem", "LossReason", "Note", "Order", "Pipeline", "Product", "Sequence", "SequenceEnrollment", "Source", "Stage", "Tag", "Task", "TextMessage", "User", "Visit", "VisitOutcome"]
+__all__ = ["Account", "AssociatedContact", "Call", "CallOutcome", "Collaboration", "Contact", "CustomField", "Deal", "DealSource", "DealUnqualifiedReason", "Document", "Lead", "LeadConversion", "LeadSource", "LeadUnqualifiedReason", "LineItem", "LossReason", "Note", "Order", "Pipeline", "Product", "Sequence", "SequenceEnrollment", "Source", "Stage", "Tag", "Task", "TextMessage", "User", "Visit", "VisitOutcome"]

@@ -105,6 +105,19 @@ def _contacts(client: Client, server: Any) -> None:
     _gone(lambda: client.contacts.retrieve(person.id))
 
 
+@scenario("collaborations")
+def _collaborations(client: Client, server: Any) -> None:
+    person = _person(client)
+    made = client.collaborations.create(resource_type="contact", resource_id=person.id,
+                                        collaborator_id=2)
+    assert made.collaborator_id == 2 and made.creator_id == 1
+    assert client.collaborations.retrieve(made.id).resource_id == person.id
+    listed = client.collaborations.list(resource_type="contact", resource_id=person.id)
+    assert [c.id for c in listed] == [made.id]
+    assert client.collaborations.destroy(made.id) is True
+    _gone(lambda: client.collaborations.retrieve(made.id))
+
+
 @scenario("custom_fields")
 def _custom_fields(client: Client, server: Any) -> None:
     for kind in ("contact", "lead", "deal"):

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...catalog import Resource
+from . import cursor as cursors
+from . import includes
 from .errors import ApiError, error
 from .values import INT64
 
@@ -30,6 +32,8 @@ class Listing:
     order: str = "id ASC"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    #: set when a ``cursor`` (on lists with a page cap) says where the page starts
+    offset: int | None = None
 
 
 def _invalid(name: str, message: str) -> ApiError:
@@ -127,6 +131,14 @@ def _special_condition(res: Resource, name: str, value: str, out: Listing) -> bo
         return True
     if name in IGNORED:
         return True
+    if name == "zendesk_user_ids" and res.field("zendesk_user_id") is not None:
+        wanted = [part.strip() for part in value.split(",") if part.strip()]
+        if not wanted:
+            raise _invalid(name, "give a comma-separated list, e.g. zendesk_user_ids=1,2")
+        out.where.append("CAST(json_extract(data, '$.zendesk_user_id') AS TEXT) IN "
+                         f"({','.join('?' * len(wanted))})")
+        out.params += wanted
+        return True
     if name == "q":
         out.where.append("instr(lower(coalesce(json_extract(data, '$.content'), '')), lower(?)) > 0")
         out.params.append(value)
@@ -191,6 +203,7 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
     """Filters, order and paging of a list request; 400 on anything invalid."""
     allowed = [*PAGING, *res.filters]
     check_known(args, allowed, custom_fields=res.has_custom_fields)
+    includes.check(res, args)
     out = filters(res, args)
     if "sort_by" in args:
         sort = args["sort_by"].strip()
@@ -209,6 +222,10 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
         out.page = _parse_int("page", args["page"])
         if out.page < 1:
             raise _invalid("page", "pages are numbered from 1")
+    if res.max_page is not None and out.page > res.max_page:
+        raise cursors.page_capped(res.max_page)
+    if res.max_page is not None and args.get("cursor"):
+        out.offset = cursors.decode(args["cursor"])
     if "per_page" in args:
         out.per_page = _parse_int("per_page", args["per_page"])
         if not 1 <= out.per_page <= res.max_per_page:

@@ -161,6 +161,9 @@ def _lead_conversion(save: Save, res: Resource, record: dict[str, Any],
     if lead is None:
         raise _invalid(res, "lead_id", f"lead {lead_id} does not exist")
     contacts = CATALOG["contacts"]
+    # owner_id defaults to the converting user; another one asks for that owner
+    if record.get("owner_id") not in (None, save.user_id):
+        lead = {**lead, "owner_id": record["owner_id"]}
     shared = {k: lead.get(k) for k in ("owner_id", "description", "industry", "website",
                                        "email", "phone", "mobile", "fax", "twitter", "facebook",
                                        "linkedin", "skype", "address", "tags", "custom_fields")
@@ -179,7 +182,25 @@ def _lead_conversion(save: Save, res: Resource, record: dict[str, Any],
         individual_id = person["id"]
     record["individual_id"] = individual_id
     record["organization_id"] = organization_id
-    record["deal_id"] = None
+    record["deal_id"] = _conversion_deal(save, lead, record, organization_id or individual_id)
+    # request options, not attributes of the conversion
+    record.pop("create_deal", None)
+    record.pop("owner_id", None)
+
+
+def _conversion_deal(save: Save, lead: Mapping[str, Any], record: Mapping[str, Any],
+                     contact_id: int | None) -> int | None:
+    """The deal a conversion opens when asked to (``create_deal``), on the new
+    organization, else the individual; named after the lead."""
+    if not record.get("create_deal") or contact_id is None:
+        return None
+    name = lead.get("organization_name") or " ".join(
+        part for part in (lead.get("first_name"), lead.get("last_name")) if part)
+    deal = save.create(CATALOG["deals"], {
+        "name": name, "contact_id": contact_id,
+        "owner_id": lead.get("owner_id"),
+        "tags": list(lead.get("tags") or [])})
+    return int(deal["id"])
 
 
 #: the resources with a rule, and the rule

@@ -28,8 +28,11 @@ from ..backend.oauth import DEFAULT_TOKEN_TTL, OAuthServer
 from ..backend.oauth_clients import OAuthClientSpec
 from ..backend.ratelimit import RateLimiter
 from ..backend.store import Store
+from ..backend.stubs import StubBook
 from ..backend.tokens import TokenInfo, Tokens
 from .admin import admin_routes
+from .cassettes import front_for
+from .document import openapi_routes
 from .errors import error_response
 from .faults import fault_response
 from .firehose import firehose_routes
@@ -38,6 +41,7 @@ from .request import Call, logged_body
 from .request_log import RequestLog
 from .routes import INTERNAL_PREFIX, Route, Router, api_routes
 from .search import search_routes
+from .stubs import stub_response, stub_routes
 
 logger = logging.getLogger("basecrm_like.mock")
 access_logger = logging.getLogger("basecrm_like.mock.access")
@@ -51,8 +55,9 @@ class MockApp:
     ``faults``/``fault_seed``: see :mod:`..backend.faults`; ``seed``: extra contacts,
     leads and deals to create; ``oauth_clients``/``token_ttl``: see
     :mod:`..backend.oauth`; ``access_log``: log each request with its status and
-    duration to the ``basecrm_like.mock.access`` logger (these are the options of
-    :mod:`..options`). ``routes``: endpoints to serve besides the API's;
+    duration to the ``basecrm_like.mock.access`` logger; ``record_from`` +
+    ``cassette``, ``replay``, ``compare``: see :mod:`.cassettes` (these are the
+    options of :mod:`..options`). ``routes``: endpoints to serve besides the API's;
     ``clock``: the time OAuth codes and tokens expire by; ``firehose_retention``:
     seconds the Firehose stream keeps events (:mod:`.firehose`).
     """
@@ -64,9 +69,12 @@ class MockApp:
                  token_ttl: float = DEFAULT_TOKEN_TTL, access_log: bool = False,
                  routes: Iterable[Route] = (),
                  clock: Callable[[], float] = time.time,
-                 firehose_retention: float = DEFAULT_RETENTION) -> None:
+                 firehose_retention: float = DEFAULT_RETENTION,
+                 record_from: str | None = None, cassette: str | None = None,
+                 replay: str | None = None, compare: str | None = None) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
+        self.front, self.comparing = front_for(record_from, cassette, replay, compare)
         self.tokens = Tokens(list(tokens), clock=clock)
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.faults = FaultInjector(faults, fault_seed)
@@ -74,12 +82,14 @@ class MockApp:
         self.seed_count = seed
         self.access_log = access_log
         self.request_log = RequestLog()
+        self.stubs = StubBook()
         self.router = Router([
             *api_routes(),
             *search_routes(),
             *admin_routes(reset_server=self._reset, log=self.request_log, tokens=self.tokens,
                           faults=self.faults),
-            *oauth_routes(self.oauth), *routes,
+            *oauth_routes(self.oauth), *stub_routes(self.stubs),
+            *openapi_routes(), *routes,
             *firehose_routes(firehose_retention)])
         self.store = Store(db)
         with self.store.write() as store:
@@ -107,6 +117,7 @@ class MockApp:
             store.clear()
             seeding.seed(store, self.seed_count)
         self.request_log.clear()
+        self.stubs.clear()
         if self.limiter is not None:
             self.limiter.clear()
         self.faults.restore()
@@ -144,6 +155,17 @@ class MockApp:
         request_id = str(uuid.uuid4())
         internal = request.path.startswith(INTERNAL_PREFIX)
         entry = None if internal else self.request_log.arrive(request, logged_body(request))
+        stub = None if internal else self.stubs.take(request.method, request.path)
+        if stub is not None:
+            response = stub_response(stub)
+            if entry is not None:
+                entry["status"] = response.status_code
+            return _stamped(response, request_id)
+        if self.front is not None and not internal:
+            response = self.front(request, request_id)
+            if entry is not None:
+                entry["status"] = response.status_code
+            return _stamped(response, request_id)
         fault: Fault | None = None
         if not internal and self.faults.spec.active:
             if self.faults.spec.latency:

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from werkzeug.wrappers import Response
 
 from ...catalog import CATALOG, Resource
-from ..backend import query, records
+from ..backend import includes, query, records
 from ..backend.errors import error
 from ..backend.store import Parent
 from ..backend.validation import check_body
 from ..backend.values import INT64, now_iso
-from .replies import collection, empty_reply, page_links, single
+from .replies import collection, cursor_links, empty_reply, page_links, single
 from .request import Call
 
 Handler = Callable[[Call], Response]
@@ -55,11 +55,13 @@ def list_records(call: Call) -> Response:
     if res.parent_params:
         listing.where.append("parent = ?")
         listing.params.append(parent)
-    offset = (listing.page - 1) * listing.per_page
+    offset = (listing.page - 1) * listing.per_page if listing.offset is None else listing.offset
     rows = call.store.select(res, listing.where, listing.params, listing.order,
                              listing.per_page + 1, offset)
     has_next = len(rows) > listing.per_page
     links = page_links(call.request, listing.page, has_next)
+    if res.max_page is not None:
+        links = cursor_links(call.request, links, listing, res.max_page, offset + listing.per_page)
     return collection(res.type, rows[:listing.per_page], links)
 
 
@@ -88,6 +90,7 @@ def _member_id(call: Call) -> object:
 def retrieve_record(call: Call) -> Response:
     res = _res(call)
     query.check_known(call.args, ["includes"])
+    includes.check(res, call.args)
     parent = parent_of(call)
     raw = call.store.get_raw(res, _member_id(call), parent)
     if raw is None:

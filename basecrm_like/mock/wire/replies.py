@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from ..backend import cursor
+from ..backend.query import Listing
 from ..backend.store import dumps
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -50,6 +52,16 @@ def page_links(request: Request, page: int, has_next: bool) -> dict[str, str]:
         links["prev_page"] = url(page - 1)
     if has_next:
         links["next_page"] = url(page + 1)
+    return links
+
+
+def cursor_links(request: Request, links: dict[str, str], listing: Listing, max_page: int,
+                 next_offset: int) -> dict[str, str]:
+    """Where page numbers run out (or a cursor is in use), ``next_page`` carries a cursor."""
+    if "next_page" in links and (listing.offset is not None or listing.page >= max_page):
+        params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "cursor")]
+        links = {**links, "next_page": f"{request.base_url}?"
+                 f"{urlencode([*params, ('cursor', cursor.encode(next_offset))])}"}
     return links
 
 

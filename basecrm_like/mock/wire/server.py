@@ -18,13 +18,15 @@ from waitress.server import create_server
 
 from ..options import DEFAULT_THREADS, OPTION_NAMES, resolve
 from .app import MockApp
+from .cassettes import run_comparison
+from .controls import ServerControls
 from .routes import Route
 
 #: the options that configure the listener; every other option configures the app
 LISTENER_OPTIONS = ("host", "port", "threads")
 
 
-class MockServer:
+class MockServer(ServerControls):
     """A :class:`MockApp` served over HTTP on ``host:port`` (0 picks a free port)."""
 
     def __init__(self, app: MockApp, host: str = "127.0.0.1", port: int = 0,
@@ -69,6 +71,14 @@ class MockServer:
         place: both signals only set an event, so one arriving at any moment, even
         right after the ready line, ends in the same clean stop.
         """
+        if self.app.comparing is not None:  # a one-shot run: report the drift and exit
+            self.start()
+            on_ready()
+            try:
+                status = run_comparison(self.app, self.app.comparing, self.token, print)
+            finally:
+                self.stop()
+            raise SystemExit(status)
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda signum, frame: stop.set())
                     for sig in (signal.SIGTERM, signal.SIGINT)}

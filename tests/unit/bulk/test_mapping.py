@@ -104,3 +104,12 @@ def test_required_attributes_follow_the_catalog() -> None:
     error = missing_required(resources.get("deals"), {"name": "D"})
     assert error is not None and error.field == "contact_id"
 
+
+
+def test_every_address_attribute_takes_key_columns() -> None:
+    out, error = attrs({"last_name": "Lovelace", "address.city": "London",
+                        "billing_address.city": "Leeds", "shipping_address.country": "UK"})
+    assert error is None
+    assert out["billing_address"] == {"city": "Leeds"} and out["address"] == {"city": "London"}
+    assert out["shipping_address"] == {"country": "UK"}
+    assert attrs({"billing_address.planet": "Mars"})[1].code == "unknown_column"

@@ -1,0 +1,3 @@
+from tests.support.contract import contract
+
+__all__ = ["contract"]
