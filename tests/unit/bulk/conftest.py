@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ class FakeApi:
         rsps.add_callback(responses.GET, f"{BASE}/contacts", self.list)
         rsps.add_callback(responses.POST, f"{BASE}/contacts", self.create)
         rsps.add_callback(responses.POST, f"{BASE}/contacts/upsert", self.upsert)
+        rsps.add_callback(responses.PUT, re.compile(rf"{BASE}/contacts/\d+$"), self.update)
+        #: custom field definitions of contacts
+        self.definitions: list[dict[str, Any]] = []
+        rsps.add_callback(responses.GET, f"{BASE}/contact/custom_fields", self.custom_fields)
 
     def _count(self, what: str, request: Any) -> tuple[int, dict, bytes] | None:
         with self.lock:
@@ -52,7 +57,8 @@ class FakeApi:
 
     def _match(self, query: dict[str, str]) -> list[dict[str, Any]]:
         return [r for r in self.records if all(
-            str(r.get(k)) == v for k, v in query.items() if k not in ("page", "per_page"))]
+            str(r.get(k)) == v for k, v in query.items()
+            if k not in ("page", "per_page", "sort_by"))]
 
     def list(self, request: Any) -> tuple[int, dict, bytes]:
         failed = self._count("list", request)
@@ -94,6 +100,21 @@ class FakeApi:
         found = self._match(self._query(request))
         return self._reply(self._store(json.loads(request.body)["data"],
                                        found[0] if found else None))
+
+    def update(self, request: Any) -> tuple[int, dict, bytes]:
+        failed = self._count("update", request)
+        if failed:
+            return failed
+        wanted = int(urlsplit(request.url).path.rsplit("/", 1)[1])
+        found = [r for r in self.records if r["id"] == wanted]
+        if not found:
+            body = {"errors": [{"error": {"code": "not_found", "message": "no such contact"}}]}
+            return 404, {"Content-Type": "application/json"}, json.dumps(body).encode()
+        return self._reply(self._store(json.loads(request.body)["data"], found[0]))
+
+    def custom_fields(self, request: Any) -> tuple[int, dict, bytes]:
+        items = [{"data": d, "meta": {"type": "custom_field"}} for d in self.definitions]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
 
     def count(self, what: str) -> int:
         return sum(1 for c in self.calls if c[0] == what)
