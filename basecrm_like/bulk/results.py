@@ -73,6 +73,7 @@ class ImportSummary:
     uncertain: int = 0
     #: the first uncertain or skipped rows, to name them at the end (bounded: memory stays flat)
     unsettled: list[RowResult] = field(default_factory=list)
+    unsettled_rows: int = 0
 
     def add(self, result: RowResult) -> None:
         """Count one row's result."""
@@ -82,9 +83,10 @@ class ImportSummary:
             self.resumed += 1
         if result.uncertain or result.status == UNCERTAIN:
             self.uncertain += 1
-        if (result.uncertain or result.status in (UNCERTAIN, "skipped")) \
-                and len(self.unsettled) < UNSETTLED_SHOWN:
-            self.unsettled.append(result)
+        if result.uncertain or result.status in (UNCERTAIN, "skipped"):
+            self.unsettled_rows += 1
+            if len(self.unsettled) < UNSETTLED_SHOWN:
+                self.unsettled.append(result)
 
     @property
     def failed(self) -> int:
