@@ -291,8 +291,10 @@ class Importer:
             if self.lookup is not None and self._owns_lookup:
                 self.lookup.close()
             if self.journal is not None:
-                if not summary.interrupted and not self.stop_event.is_set():
-                    # a complete run: a later run without --resume may replace the journal
+                # a complete run: a later run without --resume may replace the journal;
+                # not while it lists keyless rows that may exist (a new run would resend them)
+                if not summary.interrupted and not self.stop_event.is_set() and \
+                        not (summary.uncertain and self.key is None):
                     self.journal.finish(summary.as_dict())
                 self.journal.close()
         if self._fatal is not None:

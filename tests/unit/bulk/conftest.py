@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
 from basecrm_like import resources
@@ -21,7 +22,11 @@ CONTACTS = resources.get("contacts")
 
 
 class FakeApi:
-    """Contacts in memory; ``fail`` maps (method, n-th call) to an HTTP status."""
+    """Contacts in memory; ``fail`` maps (method, n-th call) to an HTTP status.
+
+    n = 0 means every call; status 200 answers an HTML page, -1 cuts the answer
+    short after applying the request.
+    """
 
     def __init__(self, rsps: responses.RequestsMock) -> None:
         self.records: list[dict[str, Any]] = []
@@ -43,7 +48,13 @@ class FakeApi:
             n = sum(1 for c in self.calls if c[0] == what)
         if self.delay:
             time.sleep(random.uniform(0, self.delay))
-        status = self.fail.get((what, n))
+        status = self.fail.get((what, n), self.fail.get((what, 0)))
+        if status == 200:       # a success that is not the API's JSON (a proxy's page)
+            return 200, {"Content-Type": "text/html"}, b"<html>hello</html>"
+        if status == -1:        # the answer is cut after the server applied the request
+            if what in ("create", "upsert"):
+                self._store(json.loads(request.body)["data"], None)
+            raise requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead")
         if status == 429:
             return 429, {"Retry-After": "0"}, b"{}"
         if status is not None:
