@@ -18,7 +18,7 @@ One job per module:
 """
 from .customfields import CustomFieldTypes
 from .engine import Importer, ImportStopped, run_with_report
-from .export import export_columns, flatten_record
+from .export import export_columns, flatten_record, write_csv_records
 from .journal import Journal, JournalEntry, JournalError, default_journal_path
 from .lookup import LOOKUPS, KeyLookup, LookupPlan, LookupUnavailable, PrefetchIndex, plan_lookup
 from .mapping import (
@@ -56,7 +56,7 @@ __all__ = [
     "VALID", "REPORT_COLUMNS", "run_with_report", "Journal", "JournalEntry", "ColumnMapper",
     "InputRow", "RowError", "missing_required", "read_rows", "read_csv", "read_jsonl",
     "scan_file", "parse_map_options", "load_map_file", "coerce_value", "IGNORE",
-    "export_columns", "flatten_record", "detect_format",
+    "export_columns", "flatten_record", "detect_format", "write_csv_records",
     "ImportStopped", "UNCERTAIN", "CustomFieldTypes", "LOOKUPS", "KeyLookup", "LookupPlan",
     "LookupUnavailable", "PrefetchIndex", "plan_lookup",
 ]

@@ -72,7 +72,11 @@ class CustomFieldTypes:
                 number = raw if isinstance(raw, Decimal) else parse_decimal(raw)
             except ValueError:
                 raise ValueError(f"{_show(raw)} is not a number") from None
-            return int(number) if number == number.to_integral_value() else number
+            if number == number.to_integral_value():
+                return int(number)
+            # a JSON number when a float holds it exactly (Decimals go out as strings)
+            close = float(number)
+            return close if Decimal(repr(close)) == number else number
         if kind == "bool":
             if isinstance(raw, bool):
                 return raw
