@@ -172,7 +172,9 @@ class Importer:
         #: rows read but not reported yet: a slow row (retrying) holds back the report of
         #: the rows after it, not the work on them, until this many are waiting
         self.window = window or max(128 * concurrency, 1024)
-        pool_size = service.http_client.config.pool_size if service is not None else concurrency
+        # any object with the service's calls will do (a stub has no HTTP layer to size)
+        config = getattr(getattr(service, "http_client", None), "config", None)
+        pool_size = getattr(config, "pool_size", concurrency)
         if concurrency > pool_size:
             logger.warning("concurrency %d is above the client's pool_size %d: connections will "
                            "be opened and dropped; create the Client with pool_size=%d",
