@@ -174,7 +174,7 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
             requests=index.pages)
     return LookupPlan("prefetch", index, (
         f"prefetch: {index.records:,} existing records read into a local key index in "
-        f"{index.pages} requests"), requests=index.pages)
+        f"{index.pages} request{'' if index.pages == 1 else 's'}"), requests=index.pages)
 
 
 def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) -> bool:
