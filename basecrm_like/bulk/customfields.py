@@ -14,13 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..support.decimals import parse_decimal
+from .mapping import _boolean, _list
 from .rows import RowError
 
 __all__ = ["CustomFieldTypes"]
-
-_TRUE = frozenset({"true", "yes", "y", "1", "t"})
-_FALSE = frozenset({"false", "no", "n", "0", "f"})
-_SPLIT = str.maketrans({";": ","})
 
 
 class CustomFieldTypes:
@@ -78,12 +75,7 @@ class CustomFieldTypes:
             close = float(number)
             return close if Decimal(repr(close)) == number else number
         if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in _TRUE or text in _FALSE:
-                return text in _TRUE
-            raise ValueError(f"{_show(raw)} is not a yes/no value; use true or false")
+            return _boolean(raw)
         if kind == "date":
             try:
                 return _dt.date.fromisoformat(_text(raw).strip()).isoformat()
@@ -99,8 +91,7 @@ class CustomFieldTypes:
         if kind == "list":
             return self._choice(name, _text(raw).strip())
         if kind == "multi_select_list":
-            items = raw if isinstance(raw, list) else _text(raw).translate(_SPLIT).split(",")
-            return [self._choice(name, str(v).strip()) for v in items if str(v).strip()]
+            return [self._choice(name, str(v)) for v in _list(raw)]
         return raw if isinstance(raw, str) else _text(raw)
 
     def _choice(self, name: str, value: str) -> str:
