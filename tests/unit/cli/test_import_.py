@@ -88,6 +88,7 @@ def test_jsonl_input(invoke, write) -> None:
 # -- against a fake API -----------------------------------------------------------------
 def test_import_writes_a_report_and_journal(invoke, write, rsps, contact, tmp_path) -> None:
     rsps.get(f"{BASE}/v2/contacts", json={"items": []})
+    rsps.get(f"{BASE}/v2/contact/custom_fields", json={"items": []})
     rsps.post(f"{BASE}/v2/contacts/upsert", json=contact(7))
     path = write("in.csv", GOOD + "NoLast,,x@example.com\n")
     report = tmp_path / "out" / "report.csv"
@@ -96,7 +97,8 @@ def test_import_writes_a_report_and_journal(invoke, write, rsps, contact, tmp_pa
                             "--report", str(report), "--token", TOKEN, "--base-url", BASE)
     assert code == 1, err
     assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 failed, 0 skipped" in out
-    assert "5 requests, 0 rate-limited" in out   # a list per row, 2 upserts
+    # the custom field definitions, one page of prefetch, 2 upserts
+    assert "4 requests, 0 rate-limited" in out
     lines = report.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 and lines[3].startswith("3,4,failed,,x@example.com,missing,last_name")
     journal = Path(f"{report}.journal").read_text(encoding="utf-8").splitlines()
