@@ -64,7 +64,7 @@ from ..support.decimals import parse_decimal
 from ..support.errors import Error
 from .customfields import CustomFieldTypes
 from .journal import Journal, JournalEntry
-from .lookup import LOOKUPS, KeyLookup, LookupPlan, key_text, plan_lookup
+from .lookup import LOOKUPS, KeyLookup, LookupFailed, LookupPlan, key_text, plan_lookup
 from .mapping import ColumnMapper, missing_required
 from .results import VALID, ImportSummary, ReportWriter, RowResult
 from .rows import InputRow, RowError
@@ -327,9 +327,10 @@ class Importer:
                 plan = plan_lookup(self._lookup_choice, service, self.key,
                                    lambda fn: self._call(fn, attempts, True, collection=True),
                                    expected_rows=self.expected_rows)
-            except _Final as exc:
+            except (_Final, LookupFailed) as exc:
                 plan = LookupPlan("none", None, f"no lookup: reading the existing records "
-                                  f"failed ({exc.message}); one upsert request per row")
+                                  f"failed ({getattr(exc, 'message', exc)}); one upsert "
+                                  "request per row")
             self.plan = plan
             self.lookup, self._owns_lookup = plan.lookup, True
             self.compare = self.compare and plan.strategy != "none"

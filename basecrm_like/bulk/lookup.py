@@ -31,7 +31,8 @@ from typing import Any, Protocol
 from ..http.encoding import decode_json, encode_json
 from ..support import keypaths
 
-__all__ = ["LOOKUPS", "KeyLookup", "LookupPlan", "LookupUnavailable", "PrefetchIndex",
+__all__ = ["LOOKUPS", "KeyLookup", "LookupFailed", "LookupPlan", "LookupUnavailable",
+           "PrefetchIndex",
            "key_text", "plan_lookup"]
 
 #: the choices of ``--lookup``
@@ -45,6 +46,10 @@ Call = Callable[[Callable[[], Any]], Any]
 
 class LookupUnavailable(ValueError):
     """The chosen lookup strategy cannot run against this API or resource."""
+
+
+class LookupFailed(Exception):
+    """Loading the lookup met an answer that is not the API's list of records."""
 
 
 class KeyLookup(Protocol):
@@ -189,6 +194,9 @@ def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) ->
         if number not in fetched:
             records = call(lambda: service.list(page=number, per_page=PAGE_SIZE, sort_by="id"))
             index.pages += 1
+            if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
+                raise LookupFailed(f"page {number} of the list was not the API's JSON list of "
+                                   "records")
             index.add(records)
             fetched[number] = len(records)
         return fetched[number]

@@ -98,3 +98,10 @@ def test_a_row_waiting_to_retry_leaves_its_slot_to_other_rows(client, api) -> No
     retried = [i for i, url in enumerate(emails) if "p0%40example.com" in url]
     last_row = next(i for i, url in enumerate(emails) if "p5%40example.com" in url)
     assert len(retried) == 2 and last_row < retried[1], emails
+
+
+def test_a_lookup_page_that_is_not_the_apis_json_falls_back_to_upserts(client, api) -> None:
+    api.fail = {("list", 1): 200}
+    summary, results = run(client, people(2), key="email")
+    assert summary.lookup == "none" and summary.counts["created"] == 2
+    assert api.count("upsert") == 2
