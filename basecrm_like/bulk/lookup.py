@@ -83,7 +83,7 @@ class PrefetchIndex:
     """
 
     name = "prefetch"
-    batch_size = 200
+    batch_size = 8        # local queries: small batches keep a stop prompt
 
     def __init__(self, key: str, directory: str | None = None) -> None:
         self.key = key

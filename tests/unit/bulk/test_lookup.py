@@ -1,6 +1,7 @@
 """Key lookups: the prefetched index, the strategy choice, and what each row then costs."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -127,3 +128,35 @@ def test_a_key_held_by_two_records_fails_its_row(client, api) -> None:
                                rate=0, on_result=seen.append, lookup="prefetch")
     assert seen[0].status == "failed" and seen[0].error_code == "ambiguous_key"
     assert api.count("upsert") == 0
+
+
+@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto"])
+def test_faults_a_stop_and_a_resume_leave_one_record_per_key(client, api, tmp_path,
+                                                             lookup: str) -> None:
+    client.bulk.import_records("contacts", people(20), key="email", rate=0)
+    rows = people(300)
+    for row in rows[:20:3]:
+        row["first_name"] = "Changed"
+    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502}
+    journal = str(tmp_path / "j")
+    stop = threading.Event()
+    seen: list[Any] = []
+
+    def stop_at_30(result: Any) -> None:
+        seen.append(result)
+        if len(seen) == 30:
+            stop.set()
+
+    first = client.bulk.import_records("contacts", rows, key="email", rate=0, lookup=lookup,
+                                       journal=journal, stop=stop, on_result=stop_at_30,
+                                       max_attempts=4)
+    assert first.interrupted and first.rows < 300
+    again: list[Any] = []
+    second = client.bulk.import_records("contacts", rows, key="email", rate=0, lookup=lookup,
+                                        journal=journal, resume=True, on_result=again.append)
+    assert [r.row for r in again] == list(range(1, 301)), "a result per row, in order"
+    assert second.ok, second.line()
+    emails = [r["email"] for r in api.records]
+    assert len(emails) == len(set(emails)) == 300
+    assert all(r["first_name"] == "Changed" for r in api.records if r["email"] in
+               {row["email"] for row in rows[:20:3]})
