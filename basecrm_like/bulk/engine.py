@@ -116,6 +116,12 @@ class Importer:
 
     ``service`` is None for a dry run (validation only, nothing sent). Use
     :meth:`BulkService.import_records` rather than building one yourself.
+
+    With a ``key``, ``lookup`` is a strategy name (``auto``, ``prefetch``,
+    ``search``, ``none``) planned when the run starts, or a ready
+    :class:`~.lookup.KeyLookup`; None keeps the per-row read of ``compare``.
+    ``custom_fields`` loads the account's custom field definitions at the
+    start of a run, to type custom-field values.
     """
 
     def __init__(self, resource: str | Resource, service: Service | None = None, *,
