@@ -102,16 +102,21 @@ class PrefetchIndex:
     def __repr__(self) -> str:
         return f"<PrefetchIndex key={self.key!r} records={self.records}>"
 
-    def add(self, records: Iterable[Mapping[str, Any]]) -> None:
+    def add(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Store ``records``; how many were new (not stored before)."""
+        before = self.records
         rows = []
         for record in records:
-            value = keypaths.dig(record, self.key)
-            if value is None or value == "" or record.get("id") is None:
+            if record.get("id") is None:
                 continue
-            rows.append((str(record["id"]), key_text(value), encode_json(record)))
+            value = keypaths.dig(record, self.key)
+            # a record without the key is kept too (no row can match it): it counts as read
+            text = None if value is None or value == "" else key_text(value)
+            rows.append((str(record["id"]), text, encode_json(record) if text else ""))
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", rows)
         self.records = self._db.execute("SELECT count(*) FROM records").fetchone()[0]
+        return int(self.records - before)
 
     def find(self, values: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
         found: dict[str, list[Mapping[str, Any]]] = {}
@@ -197,7 +202,9 @@ def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) ->
             if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
                 raise LookupFailed(f"page {number} of the list was not the API's JSON list of "
                                    "records")
-            index.add(records)
+            if not index.add(records) and records and number > 1:
+                # a server that ignores ``page`` answers the same records forever
+                raise LookupFailed(f"page {number} of the list repeated records already read")
             fetched[number] = len(records)
         return fetched[number]
 

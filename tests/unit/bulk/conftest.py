@@ -75,7 +75,10 @@ class FakeApi:
         failed = self._count("list", request)
         if failed:
             return failed
-        items = [{"data": r, "meta": {"type": "contact"}} for r in self._match(self._query(request))]
+        query = self._query(request)
+        page, per_page = int(query.get("page", 1)), int(query.get("per_page", 25))
+        found = self._match(query)[(page - 1) * per_page:page * per_page]
+        items = [{"data": r, "meta": {"type": "contact"}} for r in found]
         return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
 
     def _store(self, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:

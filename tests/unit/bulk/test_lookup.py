@@ -8,7 +8,7 @@ import pytest
 from munch import Munch
 
 from basecrm_like.bulk import Importer, LookupUnavailable, PrefetchIndex, plan_lookup
-from basecrm_like.bulk.lookup import PAGE_SIZE
+from basecrm_like.bulk.lookup import PAGE_SIZE, LookupFailed
 
 from .conftest import people
 
@@ -41,7 +41,7 @@ def test_the_index_finds_records_by_key_and_reports_a_shared_key_twice(tmp_path)
         found = index.find(["a", "b", "c"])
         assert [r["id"] for r in found["a"]] == [1]
         assert sorted(r["id"] for r in found["b"]) == [2, 3]
-        assert "c" not in found and index.records == 3
+        assert "c" not in found and index.records == 4
     finally:
         index.close()
     assert not any(tmp_path.iterdir()), "the temporary index file is removed"
@@ -59,6 +59,18 @@ def test_prefetch_reads_every_page_once(records: int) -> None:
         assert len(pages.asked) <= records // PAGE_SIZE + 3
     finally:
         plan.lookup.close()
+
+
+def test_a_server_that_ignores_the_page_number_does_not_loop_the_prefetch() -> None:
+    class SamePage(Pages):
+        def list(self, page: int, per_page: int, sort_by: str) -> list[Munch]:
+            self.asked.append(page)
+            return self.records[:per_page]
+
+    pages = SamePage(500)
+    with pytest.raises(LookupFailed, match="repeated"):
+        plan_lookup("prefetch", pages, "email", direct)
+    assert pages.asked == [1, 2]
 
 
 def test_auto_gives_up_the_prefetch_when_it_costs_more_than_the_rows() -> None:
