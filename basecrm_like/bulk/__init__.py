@@ -12,11 +12,15 @@ One job per module:
 - :mod:`.mapping`: columns to attributes (:class:`ColumnMapper`, coercion, required checks);
 - :mod:`.results`: :class:`RowResult`, :class:`ImportSummary` and the CSV report;
 - :mod:`.journal`: the journal that makes an interrupted import resumable;
+- :mod:`.lookup`: finding the records of keyed rows (prefetched key index, strategies);
+- :mod:`.customfields`: custom-field values typed by the account's definitions;
 - :mod:`.export`: records back to the flat rows an import reads.
 """
-from .engine import Importer, run_with_report
-from .export import export_columns, flatten_record
+from .customfields import CustomFieldTypes
+from .engine import Importer, ImportStopped, run_with_report
+from .export import export_columns, flatten_record, write_csv_records
 from .journal import Journal, JournalEntry, JournalError, default_journal_path
+from .lookup import LOOKUPS, KeyLookup, LookupPlan, LookupUnavailable, PrefetchIndex, plan_lookup
 from .mapping import (
     IGNORE,
     ColumnMapper,
@@ -25,7 +29,15 @@ from .mapping import (
     missing_required,
     parse_map_options,
 )
-from .results import REPORT_COLUMNS, STATUSES, VALID, ImportSummary, ReportWriter, RowResult
+from .results import (
+    REPORT_COLUMNS,
+    STATUSES,
+    UNCERTAIN,
+    VALID,
+    ImportSummary,
+    ReportWriter,
+    RowResult,
+)
 from .rows import (
     InputError,
     InputRow,
@@ -44,5 +56,7 @@ __all__ = [
     "VALID", "REPORT_COLUMNS", "run_with_report", "Journal", "JournalEntry", "ColumnMapper",
     "InputRow", "RowError", "missing_required", "read_rows", "read_csv", "read_jsonl",
     "scan_file", "parse_map_options", "load_map_file", "coerce_value", "IGNORE",
-    "export_columns", "flatten_record", "detect_format",
+    "export_columns", "flatten_record", "detect_format", "write_csv_records",
+    "ImportStopped", "UNCERTAIN", "CustomFieldTypes", "LOOKUPS", "KeyLookup", "LookupPlan",
+    "LookupUnavailable", "PrefetchIndex", "plan_lookup",
 ]

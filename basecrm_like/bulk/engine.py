@@ -3,9 +3,16 @@
 How a row is sent:
 
 - With ``key`` (``email``, ``custom_fields.external_id``, ``address.city``...)
-  the row goes through the upsert endpoint with the key as filter, so sending
-  it twice (a retry, a rerun, a resume) never makes a second record. With
-  ``compare=True`` (the default) the record is read first: no match creates it,
+  and a :class:`~.lookup.KeyLookup` (a prefetched key index), rows are looked
+  up in batches before they are sent: a row whose record already holds its
+  values is ``unchanged`` and sends nothing, a row whose record differs is
+  updated by id (one request), a row with no record goes through the upsert
+  endpoint (one request), so a record someone else created meanwhile is still
+  never duplicated, and a key held by several records fails the row.
+- With ``key`` and no lookup the row goes through the upsert endpoint with the
+  key as filter, so sending it twice (a retry, a rerun, a resume) never makes
+  a second record. With
+  ``compare=True`` the record is read first: no match creates it,
   one match that already holds every value of the row is ``unchanged`` and is
   not written at all, one match that differs is ``updated``, several matches
   fail the row. With ``compare=False`` there is one request per row and the
@@ -17,7 +24,16 @@ How a row is sent:
   it. The journal notes a row just before it is created, so a resume after a
   kill skips rows that may already exist.
 
-Rows are read lazily: at most ``2 * concurrency`` are being sent, and at most
+Errors no row can survive stop the whole run (:class:`ImportStopped`): a
+refused token (401, 403), a base URL that is not the API (404 on the
+collection path) and a server that cannot be reached at all. Their rows are
+journaled as not done, so ``resume`` sends them after the fix. A 2xx answer
+that is not a record, or a connection lost after a create was sent, makes the
+row ``uncertain``: it may exist, and a keyless resume never sends it again.
+
+At most ``concurrency`` requests are on the wire at once, but a row waiting to
+retry gives its place up, so slow rows never leave the rate budget unused.
+Rows are read lazily: at most ``4 * concurrency`` are being sent, and at most
 ``window`` are read but not yet reported (finished rows wait there for a slower
 row before them), so memory stays flat whatever the input size. Results come
 back in input order, one per input row.
@@ -35,20 +51,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
 from .. import catalog
 from ..catalog import Resource
 from ..http import errors
-from ..http.ratelimit import TokenBucket
 from ..http.retry import backoff_delay
 from ..services import Service
 from ..support import keypaths
 from ..support.decimals import parse_decimal
+from ..support.errors import Error
+from .customfields import CustomFieldTypes
 from .journal import Journal, JournalEntry
+from .lookup import LOOKUPS, KeyLookup, LookupFailed, LookupPlan, key_text, plan_lookup
 from .mapping import ColumnMapper, missing_required
 from .results import VALID, ImportSummary, ReportWriter, RowResult
 from .rows import InputRow, RowError
 
-__all__ = ["Importer", "run_with_report"]
+__all__ = ["Importer", "ImportStopped", "run_with_report"]
 
 logger = logging.getLogger("basecrm_like.bulk")
 
@@ -61,6 +82,8 @@ class _Task:
     attributes: dict[str, Any]
     key_value: Any = None
     filters: dict[str, Any] | None = None
+    #: records holding the key value, when a lookup answered for this row
+    matches: list[Mapping[str, Any]] | None = None
 
 
 class _Final(Exception):
@@ -72,19 +95,45 @@ class _Final(Exception):
         self.code, self.message, self.field, self.uncertain = code, message, field, uncertain
 
 
+class _Fatal(Exception):
+    """An answer no row can survive: the whole run stops."""
+
+
+class ImportStopped(Error):
+    """The run stopped on an error no row can survive (a refused token, a wrong URL...).
+
+    ``summary`` holds what was done; the journal is left open for a resume.
+    """
+
+    def __init__(self, message: str, summary: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.summary = summary
+
+
 class Importer:
     """Sends rows of one resource with ``concurrency`` worker threads.
 
     ``service`` is None for a dry run (validation only, nothing sent). Use
     :meth:`BulkService.import_records` rather than building one yourself.
+
+    With a ``key``, ``lookup`` is a strategy name (``auto``, ``prefetch``,
+    ``search``, ``none``) planned when the run starts, or a ready
+    :class:`~.lookup.KeyLookup`; None keeps the per-row read of ``compare``.
+    ``custom_fields`` loads the account's custom field definitions at the
+    start of a run, to type custom-field values.
     """
 
     def __init__(self, resource: str | Resource, service: Service | None = None, *,
                  key: str | None = None, concurrency: int = 8, compare: bool = True,
                  mapping: Mapping[str, str] | None = None, journal: Journal | None = None,
                  stop: threading.Event | None = None, max_attempts: int = 8,
-                 backoff: float = 0.1, limiter: TokenBucket | None = None,
-                 window: int | None = None) -> None:
+                 backoff: float = 0.1, limiter: Any = None,
+                 window: int | None = None, lookup: str | KeyLookup | None = None,
+                 expected_rows: int | None = None,
+                 on_plan: Callable[[LookupPlan], None] | None = None,
+                 custom_fields: Callable[[], Iterable[Mapping[str, Any]]] | None = None
+                 ) -> None:
         self.resource = resource if isinstance(resource, Resource) else catalog.get(resource)
         self.service = service
         self.dry_run = service is None
@@ -105,18 +154,40 @@ class Importer:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.limiter = limiter
+        # the key lookup: a strategy name planned when the run starts, or a ready lookup
+        if isinstance(lookup, str) and lookup not in LOOKUPS:
+            raise ValueError(f"lookup must be one of {', '.join(LOOKUPS)}, got {lookup!r}")
+        keyed = self._key_path is not None and service is not None
+        self._lookup_choice = lookup if isinstance(lookup, str) and keyed else None
+        #: finds the records of a batch of keyed rows before they are sent
+        self.lookup: KeyLookup | None = lookup if keyed and not isinstance(lookup, str) else None
+        self._owns_lookup = False
+        self.expected_rows = expected_rows
+        self.on_plan = on_plan
+        #: the lookup strategy chosen at the start of the last run, and why
+        self.plan: LookupPlan | None = None
+        #: loads the account's custom field definitions at the start of a run
+        self.custom_field_source = custom_fields
+        self.custom_fields: CustomFieldTypes | None = None
+        #: requests on the wire at once; a row sleeping before a retry holds no slot
+        self._slots = threading.BoundedSemaphore(concurrency)
+        #: worker threads, more than slots so that retrying rows do not idle the budget
+        self.workers = 4 * concurrency
         #: rows being sent at once (queued for or held by a worker)
-        self.in_flight = 2 * concurrency
+        self.in_flight = self.workers
         #: rows read but not reported yet: a slow row (retrying) holds back the report of
         #: the rows after it, not the work on them, until this many are waiting
         self.window = window or max(128 * concurrency, 1024)
-        pool_size = service.http_client.config.pool_size if service is not None else concurrency
+        # any object with the service's calls will do (a stub has no HTTP layer to size)
+        config = getattr(getattr(service, "http_client", None), "config", None)
+        pool_size = getattr(config, "pool_size", concurrency)
         if concurrency > pool_size:
             logger.warning("concurrency %d is above the client's pool_size %d: connections will "
                            "be opened and dropped; create the Client with pool_size=%d",
                            concurrency, pool_size, concurrency)
         self._key_locks: dict[Any, list[Any]] = {}
         self._key_guard = threading.Lock()
+        self._fatal: str | None = None
 
     def stop(self) -> None:
         """Finish the rows in flight, then return (what Ctrl-C does in the CLI)."""
@@ -144,7 +215,10 @@ class Importer:
     # -- the main loop ------------------------------------------------------------------
     def run(self, rows: Iterable[InputRow | Mapping[str, Any]],
             on_result: Callable[[RowResult], None] | None = None) -> ImportSummary:
-        """Import ``rows`` and return the summary; ``on_result`` gets each row's result in order."""
+        """Import ``rows`` and return the summary; ``on_result`` gets each row's result in order.
+
+        Raises :class:`ImportStopped` when an error no row can survive ended the run.
+        """
         summary = ImportSummary(self.resource.name, dry_run=self.dry_run,
                                 journal=self.journal.path if self.journal else None)
         started = time.monotonic()
@@ -152,14 +226,13 @@ class Importer:
         window: deque[RowResult | Future[RowResult]] = deque()
 
         def emit(result: RowResult) -> None:
-            summary.rows += 1
-            summary.counts[result.status] += 1
-            if result.from_journal:
-                summary.resumed += 1
+            summary.add(result)
             if on_result is not None:
                 on_result(result)
 
         pending: set[Future[RowResult]] = set()
+        #: rows read and prepared, waiting for their batch's lookup (in input order)
+        batch: list[RowResult | _Task] = []
 
         def drain_ready() -> None:
             while window and _ready(window[0]):
@@ -171,18 +244,33 @@ class Importer:
             pending.difference_update(done)
             drain_ready()
 
-        pool = ThreadPoolExecutor(max_workers=self.concurrency,
-                                  thread_name_prefix="basecrm-import")
-        try:
-            for number, item in enumerate(rows, 1):
-                row = item if isinstance(item, InputRow) else InputRow(number, dict(item))
-                ready = self._prepare(row)
-                if isinstance(ready, RowResult):
-                    window.append(ready)
+        def flush() -> None:
+            tasks = [t for t in batch if isinstance(t, _Task) and t.filters is not None]
+            if tasks and self.lookup is not None:
+                found = self.lookup.find([key_text(t.key_value) for t in tasks])
+                for task in tasks:
+                    task.matches = list(found.get(key_text(task.key_value), ()))
+            for item in batch:
+                if isinstance(item, RowResult):
+                    window.append(item)
                 else:
-                    future = pool.submit(self._process, ready)
+                    future = pool.submit(self._process, item)
                     pending.add(future)
                     window.append(future)
+            batch.clear()
+
+        batch_size = self.lookup.batch_size if self.lookup is not None else 1
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="basecrm-import")
+        try:
+            if not self.dry_run:
+                self._start()
+                summary.lookup = self.plan.strategy if self.plan else None
+                batch_size = self.lookup.batch_size if self.lookup is not None else 1
+            for number, item in enumerate(rows, 1):
+                row = item if isinstance(item, InputRow) else InputRow(number, dict(item))
+                batch.append(self._prepare(row))
+                if len(batch) >= batch_size:
+                    flush()
                 drain_ready()
                 # bounded: rows being sent, and rows read but not yet reported
                 while pending and (len(pending) >= self.in_flight or len(window) >= self.window):
@@ -190,11 +278,15 @@ class Importer:
                 if self.stop_event.is_set():
                     summary.interrupted = True
                     break
+            flush()
             while window:
                 if pending:
                     wait_some()
                 else:
                     drain_ready()
+        except _Fatal as exc:
+            self._fatal = self._fatal or str(exc)
+            self.stop_event.set()
         except BaseException:
             self.stop_event.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -204,17 +296,57 @@ class Importer:
             summary.elapsed = time.monotonic() - started
             sent1, limited1 = self._limiter_counts()
             summary.requests, summary.rate_limited = sent1 - sent0, limited1 - limited0
+            if self.lookup is not None and self._owns_lookup:
+                self.lookup.close()
             if self.journal is not None:
-                if not summary.interrupted and not self.stop_event.is_set():
-                    # a complete run: a later run without --resume may replace the journal
+                # a complete run: a later run without --resume may replace the journal;
+                # not while it lists keyless rows that may exist (a new run would resend them)
+                if not summary.interrupted and not self.stop_event.is_set() and \
+                        not (summary.uncertain and self.key is None):
                     self.journal.finish(summary.as_dict())
                 self.journal.close()
+        if self._fatal is not None:
+            summary.interrupted = True
+            raise ImportStopped(self._fatal, summary)
         return summary
 
+    def _start(self) -> None:
+        """What a run needs before its first row: custom field types, the key lookup.
+
+        Neither is worth failing the run for on an error a row would survive:
+        without definitions custom fields go as read, without a lookup every
+        keyed row goes through the upsert endpoint.
+        """
+        attempts = [0]
+        if self.custom_field_source is not None and self.custom_fields is None:
+            source = self.custom_field_source
+            try:
+                self.custom_fields = CustomFieldTypes(
+                    self._call(lambda: list(source()), attempts, True, collection=True))
+            except _Final as exc:
+                logger.warning("custom field definitions unavailable (%s); custom field "
+                               "values are sent as read", exc.message)
+        if self._lookup_choice is not None:
+            assert self.service is not None and self.key is not None
+            service = self.service
+            try:
+                plan = plan_lookup(self._lookup_choice, service, self.key,
+                                   lambda fn: self._call(fn, attempts, True, collection=True),
+                                   expected_rows=self.expected_rows)
+            except (_Final, LookupFailed) as exc:
+                plan = LookupPlan("none", None, f"no lookup: reading the existing records "
+                                  f"failed ({getattr(exc, 'message', exc)}); one upsert "
+                                  "request per row")
+            self.plan = plan
+            self.lookup, self._owns_lookup = plan.lookup, True
+            self.compare = self.compare and plan.strategy != "none"
+            if self.on_plan is not None:
+                self.on_plan(plan)
+
     def _limiter_counts(self) -> tuple[int, int]:
-        if self.limiter is None:
-            return 0, 0
-        return self.limiter.acquired, self.limiter.rate_limited
+        # any limiter counts if it keeps TokenBucket's counters
+        return (getattr(self.limiter, "acquired", 0) or 0,
+                getattr(self.limiter, "rate_limited", 0) or 0)
 
     # -- per row, in the reading thread -------------------------------------------------
     def _prepare(self, row: InputRow) -> RowResult | _Task:
@@ -224,10 +356,14 @@ class Importer:
             return self._finished(row, status, error=row.error)
         if self.journal is not None:
             entry = self.journal.done(row.number, row.fingerprint)
-            if entry is not None and not (self.key and entry.status == "pending"):
+            # a keyed row is safe to send again, even one that may have been applied
+            if entry is not None and not (self.key and (entry.status == "pending"
+                                                        or entry.uncertain)):
                 return self._from_journal(row, entry)
         assert row.data is not None
         attributes, error = self.mapper.attributes(row.data)
+        if error is None and self.custom_fields is not None:
+            error = self.custom_fields.coerce(attributes)
         if error is not None:
             return self._finished(row, "failed", error=error)
         task = _Task(row, attributes)
@@ -277,24 +413,38 @@ class Importer:
     # -- per row, in a worker thread ----------------------------------------------------
     def _process(self, task: _Task) -> RowResult:
         attempts = [0]
+        row = task.row
+        if self._fatal is not None:
+            # the run is stopping: not sent, not journaled, so a resume sends it
+            return RowResult(row.number, "skipped", key=task.key_value, line=row.line,
+                             error_code="not_sent", message=f"not sent: {self._fatal}")
         try:
             if task.filters is None:
                 status, record = self._create(task, attempts)
             else:
                 with self._key_lock(task.key_value):
                     status, record = self._upsert(task, attempts)
-            result = RowResult(task.row.number, status, _get(record, "id"), task.key_value,
-                               line=task.row.line, attempts=attempts[0])
+            result = RowResult(row.number, status, _get(record, "id"), task.key_value,
+                               line=row.line, attempts=attempts[0])
+        except _Fatal as exc:
+            with self._key_guard:
+                self._fatal = self._fatal or str(exc)
+            self.stop_event.set()
+            # journaled as failed (a create's "pending" mark is lifted): nothing was applied
+            result = RowResult(row.number, "failed", key=task.key_value, error_code="stopped",
+                               message=f"not applied: {exc}", line=row.line,
+                               attempts=attempts[0])
         except _Final as exc:
-            result = RowResult(task.row.number, "failed", key=task.key_value, error_code=exc.code,
-                               error_field=exc.field, message=exc.message, line=task.row.line,
-                               attempts=attempts[0], uncertain=exc.uncertain)
+            result = RowResult(row.number, "uncertain" if exc.uncertain else "failed",
+                               key=task.key_value, error_code=exc.code, error_field=exc.field,
+                               message=exc.message, line=row.line, attempts=attempts[0],
+                               uncertain=exc.uncertain)
         except Exception as exc:   # a bug must cost one row, not the run
-            logger.exception("row %s failed unexpectedly", task.row.number)
-            result = RowResult(task.row.number, "failed", key=task.key_value,
+            logger.exception("row %s failed unexpectedly", row.number)
+            result = RowResult(row.number, "failed", key=task.key_value,
                                error_code="internal_error", message=f"{type(exc).__name__}: {exc}",
-                               line=task.row.line, attempts=attempts[0])
-        self._journal(task.row, result)
+                               line=row.line, attempts=attempts[0])
+        self._journal(row, result)
         return result
 
     def _create(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
@@ -302,64 +452,128 @@ class Importer:
         service = self.service
         if self.journal is not None:
             self.journal.pending(task.row.number, task.row.fingerprint)
-        record = self._call(lambda: service.create(task.attributes), attempts, idempotent=False)
-        return "created", record
+        record = self._call(lambda: service.create(task.attributes), attempts, idempotent=False,
+                            collection=True)
+        return "created", _applied(record)
 
     def _upsert(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
         assert self.service is not None and task.filters is not None
         service, filters, attributes = self.service, task.filters, task.attributes
+        if task.matches is not None:
+            return self._write_looked_up(task, attempts)
         if not self.compare:
-            record = self._call(lambda: service.upsert(filters, attributes), attempts, True)
-            created = _get(record, "created_at")
-            return ("created" if created and created == _get(record, "updated_at")
-                    else "updated"), record
-        found = self._call(lambda: service.list(**filters, per_page=2), attempts, True)
+            return _status_of(_applied(self._call(lambda: service.upsert(filters, attributes),
+                                                  attempts, True, collection=True)))
+        found = self._call(lambda: service.list(**filters, per_page=2), attempts, True,
+                           collection=True)
+        if not isinstance(found, list):
+            raise _Final("not_api_answer", "the lookup's answer was not the API's JSON list; "
+                         "check --base-url")
         if len(found) > 1:
-            raise _Final("ambiguous_key", f"{self.key}={task.key_value!r} matches more than one "
-                         f"{self.resource.model_name}; make the key unique", self.key)
+            raise self._ambiguous(task)
         if not found:
             missing = missing_required(self.resource, attributes)
             if missing is not None:
                 raise _Final(missing.code, missing.message, missing.field)
-            record = self._call(lambda: service.upsert(filters, attributes), attempts, True)
-            return "created", record
-        existing = found[0]
+            record = self._call(lambda: service.upsert(filters, attributes), attempts, True,
+                                collection=True)
+            return "created", _applied(record)
+        body = self._changes(task, found[0])
+        if body is None:
+            return "unchanged", found[0]
+        record = self._call(lambda: service.upsert(filters, body), attempts, True,
+                            collection=True)
+        return "updated", _applied(record)
+
+    def _write_looked_up(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
+        """One request at most: nothing, an update by id, or an upsert for a missing record."""
+        assert self.service is not None and task.filters is not None and task.matches is not None
+        service, filters, attributes = self.service, task.filters, task.attributes
+        if len(task.matches) > 1:
+            raise self._ambiguous(task)
+        if task.matches:
+            existing = task.matches[0]
+            body = self._changes(task, existing)
+            if body is None:
+                return "unchanged", existing
+            try:
+                record = self._call(lambda: service.update(existing["id"], body), attempts, True)
+                return "updated", _applied(record)
+            except _Final as exc:
+                if exc.code not in ("not_found", "http_404"):
+                    raise
+                # deleted since the lookup: the upsert below recreates it, once
+        missing = missing_required(self.resource, attributes)
+        if missing is not None:
+            raise _Final(missing.code, missing.message, missing.field)
+        # the upsert, not a create: a record someone made since the lookup is updated
+        return _status_of(_applied(self._call(lambda: service.upsert(filters, attributes),
+                                              attempts, True, collection=True)))
+
+    def _ambiguous(self, task: _Task) -> _Final:
+        return _Final("ambiguous_key", f"{self.key}={task.key_value!r} matches more than one "
+                      f"{self.resource.model_name}; make the key unique", self.key)
+
+    def _changes(self, task: _Task, existing: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What to send to make ``existing`` hold the row's values; None when it does."""
+        attributes = task.attributes
         changed = [name for name, value in attributes.items()
                    if not _same(self.resource.field(name), value, existing.get(name))]
         if not changed:
-            return "unchanged", existing
+            return None
         for name in changed:
             spec = self.resource.field(name)
             if spec is not None and spec.access == "c":
                 raise _Final("create_only", f"{name} can be set only when the "
                              f"{self.resource.model_name} is created (it is "
                              f"{existing.get(name)!r}, the row says {attributes[name]!r})", name)
-        body = {k: v for k, v in attributes.items()
+        return {k: v for k, v in attributes.items()
                 if (s := self.resource.field(k)) is None or s.access != "c"}
-        record = self._call(lambda: service.upsert(filters, body), attempts, True)
-        return "updated", record
 
-    def _call(self, fn: Callable[[], Any], attempts: list[int], idempotent: bool) -> Any:
-        """Run one API call, retrying what may be retried; a _Final otherwise."""
+    def _call(self, fn: Callable[[], Any], attempts: list[int], idempotent: bool,
+              collection: bool = False) -> Any:
+        """Run one API call, retrying what may be retried; a _Final otherwise.
+
+        ``collection`` says the call goes to the resource's collection path, where
+        a 404 means the base URL is not the API. Holds a request slot only while
+        the call runs, never while it waits to retry.
+        """
         for attempt in range(1, self.max_attempts + 1):
             attempts[0] += 1
             try:
-                return fn()
+                with self._slots:
+                    return fn()
             except errors.RateLimitError as exc:   # refused, not applied: always safe to repeat
                 error: Exception = exc
                 delay = exc.retry_after if exc.retry_after is not None else self._delay(attempt)
             except _RETRYABLE as exc:
+                if isinstance(exc, errors.ConnectionError) and _never_connected(exc):
+                    raise _Fatal(f"cannot connect to the API ({str(exc).split('; ')[0]}); "
+                                 "check --base-url and the network") from None
                 if not idempotent:
                     raise _final(exc, uncertain=True) from None
                 error, delay = exc, self._delay(attempt)
             except errors.BaseError as exc:
+                fatal = _fatal_message(exc, collection)
+                if fatal is not None:
+                    raise _Fatal(fatal) from None
+                if 200 <= (exc.http_status or 0) < 300:   # an answer that is not the API's
+                    raise _final(exc, uncertain=not idempotent) from None
                 raise _final(exc) from None
             except (errors.UnknownAttributeError, ValueError, TypeError) as exc:
                 raise _Final("invalid", str(exc), getattr(exc, "attribute", None)) from None
+            except requests.exceptions.RequestException as exc:
+                # the answer was cut short (a lost connection after the request was sent)
+                if not idempotent:
+                    raise _Final("connection_lost", f"the connection was lost before the answer "
+                                 f"was read ({type(exc).__name__})", uncertain=True) from None
+                error, delay = exc, self._delay(attempt)
+            if self.stop_event.is_set() and self._fatal is not None:
+                break
             if attempt < self.max_attempts:
                 logger.debug("retrying after %s in %.2f s", type(error).__name__, delay)
                 time.sleep(delay)
-        raise _final(error, attempts=self.max_attempts)
+        raise _final(error, attempts=attempts[0])
 
     def _delay(self, attempt: int) -> float:
         return backoff_delay(self.backoff, attempt, 8.0)
@@ -389,6 +603,51 @@ class _KeyLock:
             entry[1] -= 1
             if not entry[1]:
                 del imp._key_locks[self.value]
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether no connection could be opened at all (so no request was ever sent)."""
+    seen: list[BaseException] = [exc]
+    while seen:
+        item = seen.pop()
+        if isinstance(item, (NewConnectionError, ConnectTimeoutError)):
+            return True
+        nested = [item.__context__, item.__cause__, getattr(item, "reason", None), *item.args]
+        seen += [n for n in nested if isinstance(n, BaseException) and n is not item][:8]
+        if len(seen) > 32:
+            break
+    return False
+
+
+def _fatal_message(exc: errors.BaseError, collection: bool) -> str | None:
+    """The message that stops the run for an answer no row can survive, else None."""
+    status = exc.http_status
+    if status == 401:
+        return ("the API refused the access token (401): it is missing, malformed, expired or "
+                "revoked; check --token or BASECRM_ACCESS_TOKEN")
+    if status == 403:
+        return ("the access token may not do this (403): it lacks the scope, or the account "
+                "the plan; use a token with write access")
+    if status == 404 and collection:
+        return ("the API answered 404 on the collection path: the base URL does not point at "
+                "the API; check --base-url or BASECRM_BASE_URL")
+    return None
+
+
+def _applied(record: Any) -> Any:
+    """The record a write answered; an answer that is not one makes the row uncertain."""
+    if isinstance(record, Mapping) and record.get("id") is not None:
+        return record
+    raise _Final("not_api_answer", "the server answered success with a body that is not the "
+                 "API's JSON record, so whether the write was applied is unknown; check the "
+                 "record on the server (and that --base-url points at the API)",
+                 uncertain=True)
+
+
+def _status_of(record: Any) -> tuple[str, Any]:
+    """created or updated, from an upsert answer's timestamps."""
+    created = _get(record, "created_at")
+    return ("created" if created and created == _get(record, "updated_at") else "updated"), record
 
 
 def _ready(item: RowResult | Future[RowResult]) -> bool:

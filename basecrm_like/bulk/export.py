@@ -4,13 +4,15 @@ The inverse of :mod:`.mapping`: an exported file is a valid import file.
 """
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
 
 from ..catalog import ADDRESS_KEYS, Resource
 
-__all__ = ["export_columns", "flatten_record"]
+__all__ = ["export_columns", "flatten_record", "write_csv_records"]
 
 
 def export_columns(resource: Resource, custom_names: Iterable[str] = ()) -> list[str]:
@@ -38,6 +40,31 @@ def flatten_record(resource: Resource, record: Mapping[str, Any]) -> dict[str, s
         else:
             out[name] = _cell(value)
     return out
+
+
+def write_csv_records(out: IO[str], records: Iterable[Mapping[str, Any]], resource: Resource,
+                      defined: Iterable[str] = (), directory: str | None = None
+                      ) -> Iterator[None]:
+    """Write ``records`` as CSV with a column for every custom field any of them holds.
+
+    A custom field may first show up on the last page, after a header written
+    at the start would have been final. So the flattened rows go to a
+    temporary file (memory stays flat), the header is written last, from the
+    ``defined`` names and every name seen, and the rows are copied after it.
+    Yields after each record read, then once the file is complete.
+    """
+    names = set(defined)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=directory) as spool:
+        for record in records:
+            row = flatten_record(resource, record)
+            names.update(k.partition(".")[2] for k in row if k.startswith("custom_fields."))
+            spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+            yield
+        writer = csv.DictWriter(out, export_columns(resource, names), extrasaction="ignore")
+        writer.writeheader()
+        spool.seek(0)
+        for line in spool:
+            writer.writerow(json.loads(line))
 
 
 def _cell(value: Any) -> str:

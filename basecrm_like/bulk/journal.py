@@ -5,6 +5,10 @@ input); then one line per finished row (``{"r": 12, "s": "created", "id": 7,
 "h": "<fingerprint>"}``), ``pending`` lines written just before a row is
 created without a key, and a ``finished`` line at the end of a complete run.
 
+One run holds the journal at a time: it takes an exclusive OS file lock on
+it (``flock``) before reading or changing it, and a second run refuses with
+a :class:`JournalError` rather than interleave its rows with the first's.
+
 Every line is handed to the operating system as soon as it is written, so a
 killed process (SIGKILL) loses nothing that was written; ``fsync`` runs in
 batches (every ``fsync_every`` lines or ``fsync_interval`` seconds, and on
@@ -19,6 +23,11 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:        # pragma: no cover - Windows has no flock
+    fcntl = None  # type: ignore[assignment]
 
 from ..http.errors import Error
 from ..support.files import fsync_directory
@@ -76,40 +85,62 @@ class Journal:
 
     # -- opening -------------------------------------------------------------------------
     def _open(self) -> None:
-        exists = os.path.exists(self.path) and os.path.getsize(self.path) > 0
-        if exists:
-            header = self._load()
-            if self.resume:
-                for name in ("resource", "key"):
-                    if header.get(name) != self.meta.get(name):
-                        raise JournalError(
-                            f"the journal {self.path} was written by an import with {name}="
-                            f"{header.get(name)!r}, not {self.meta.get(name)!r}; resume with the "
-                            "same options, or delete the journal to start over")
-            elif not self.finished:
-                raise JournalError(
-                    f"{self.path} holds the journal of an unfinished import of "
-                    f"{header.get('resource')}; pass --resume to continue it, or delete the file "
-                    "to start over (rows it lists as created would be created again)")
-        elif self.resume:
+        if self.resume and not (os.path.exists(self.path) and os.path.getsize(self.path) > 0):
             raise JournalError(f"nothing to resume: no journal at {self.path}; run the import "
                                "without --resume (with the same --report, if any)")
-        append = exists and self.resume
+        directory = os.path.dirname(os.path.abspath(self.path))
+        created = not os.path.exists(self.path)
         try:
-            directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
-            self._fh = open(self.path, "a" if append else "w", encoding="utf-8")
+            # append mode: opening changes nothing until the lock is held
+            self._fh = open(self.path, "a", encoding="utf-8")
         except OSError as exc:
             raise JournalError(f"cannot write the journal {self.path}: {exc.strerror or exc}") from None
+        try:
+            self._lock_file()
+            exists = os.path.getsize(self.path) > 0
+            if exists:
+                header = self._load()
+                if self.resume:
+                    for name in ("resource", "key"):
+                        if header.get(name) != self.meta.get(name):
+                            raise JournalError(
+                                f"the journal {self.path} was written by an import with {name}="
+                                f"{header.get(name)!r}, not {self.meta.get(name)!r}; resume with "
+                                "the same options, or delete the journal to start over")
+                elif not self.finished:
+                    raise JournalError(
+                        f"{self.path} holds the journal of an unfinished import of "
+                        f"{header.get('resource')}; pass --resume to continue it, or delete the "
+                        "file to start over (rows it lists as created would be created again)")
+        except BaseException:
+            self._fh.close()
+            self._fh = None
+            if created:
+                os.unlink(self.path)
+            raise
+        append = exists and self.resume
         if append:
             self._write({"resumed": _now()})
         else:
+            self._fh.truncate(0)
             self.entries.clear()
             self.finished = False
             self._write({"journal": FORMAT, "started": _now(), **self.meta})
         self.sync()
         if not append:  # a new file: its name must survive a power cut as well as its lines
             fsync_directory(directory)
+
+    def _lock_file(self) -> None:
+        """Hold the journal for this run; another run's import of it is refused."""
+        if fcntl is None or self._fh is None:
+            return
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JournalError(
+                f"another import is running with the journal {self.path}; wait for it to end "
+                "(two runs at once would send the same rows twice)") from None
 
     def _load(self) -> dict[str, Any]:
         header: dict[str, Any] = {}

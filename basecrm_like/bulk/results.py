@@ -9,9 +9,13 @@ from typing import Any
 
 from .rows import InputError
 
-__all__ = ["STATUSES", "VALID", "REPORT_COLUMNS", "RowResult", "ImportSummary", "ReportWriter"]
+__all__ = ["STATUSES", "UNCERTAIN", "VALID", "REPORT_COLUMNS", "RowResult", "ImportSummary", "ReportWriter"]
 
 STATUSES = ("created", "updated", "unchanged", "failed", "skipped")
+#: the status of a row whose write may or may not have been applied (a lost answer)
+UNCERTAIN = "uncertain"
+#: uncertain or skipped rows a summary keeps to name them
+UNSETTLED_SHOWN = 50
 #: the status of a row that passed ``dry_run`` validation
 VALID = "valid"
 REPORT_COLUMNS = ("row", "line", "status", "id", "key", "error_code", "error_field", "message")
@@ -63,6 +67,26 @@ class ImportSummary:
     resumed: int = 0
     journal: str | None = None
     report: str | None = None
+    #: the key lookup strategy of the run (``prefetch``, ``none``...), when it had a key
+    lookup: str | None = None
+    #: rows whose write may or may not have been applied (this run's or an earlier one's)
+    uncertain: int = 0
+    #: the first uncertain or skipped rows, to name them at the end (bounded: memory stays flat)
+    unsettled: list[RowResult] = field(default_factory=list)
+    unsettled_rows: int = 0
+
+    def add(self, result: RowResult) -> None:
+        """Count one row's result."""
+        self.rows += 1
+        self.counts[result.status] += 1
+        if result.from_journal:
+            self.resumed += 1
+        if result.uncertain or result.status == UNCERTAIN:
+            self.uncertain += 1
+        if result.uncertain or result.status in (UNCERTAIN, "skipped"):
+            self.unsettled_rows += 1
+            if len(self.unsettled) < UNSETTLED_SHOWN:
+                self.unsettled.append(result)
 
     @property
     def failed(self) -> int:
@@ -70,8 +94,9 @@ class ImportSummary:
 
     @property
     def ok(self) -> bool:
-        """True when no row failed and the run was not interrupted."""
-        return not self.failed and not self.interrupted
+        """True when every row succeeded: none failed, uncertain or skipped, not interrupted."""
+        return not (self.failed or self.counts[UNCERTAIN] or self.counts["skipped"]
+                    or self.interrupted)
 
     @property
     def rows_per_second(self) -> float:
@@ -79,7 +104,9 @@ class ImportSummary:
 
     def line(self) -> str:
         """``"2000 rows: 1990 created, 3 updated, 2 unchanged, 5 failed, 0 skipped in 20.1 s"``."""
-        names = (VALID, "failed", "skipped") if self.dry_run else STATUSES
+        names: tuple[str, ...] = (VALID, "failed", "skipped") if self.dry_run else STATUSES
+        if self.counts[UNCERTAIN]:
+            names += (UNCERTAIN,)
         parts = ", ".join(f"{self.counts[n]} {n}" for n in names)
         text = f"{self.rows} row{'' if self.rows == 1 else 's'}: {parts} in {self.elapsed:.1f} s"
         if self.resumed:

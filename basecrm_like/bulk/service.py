@@ -16,10 +16,11 @@ from munch import Munch
 
 from .. import catalog
 from ..http.ratelimit import DEFAULT_RATE, TokenBucket
-from ..http.transport import HttpClient
+from ..http.transport import HttpClient, Limiter
 from ..services import Service
 from .engine import Importer, run_with_report
 from .journal import Journal, default_journal_path
+from .lookup import KeyLookup, LookupPlan
 from .results import ImportSummary, RowResult
 from .rows import InputRow, read_rows
 
@@ -69,6 +70,10 @@ class BulkService:
         resume: bool = False,
         stop: threading.Event | None = None,
         max_attempts: int = 8,
+        lookup: str | KeyLookup | None = None,
+        expected_rows: int | None = None,
+        on_plan: Callable[[LookupPlan], None] | None = None,
+        limiter: Limiter | None = None,
     ) -> ImportSummary:
         """Create (or with ``key``, upsert) one record per row; see :mod:`basecrm_like.bulk`.
 
@@ -81,32 +86,55 @@ class BulkService:
         ``report`` writes a CSV of the results; ``journal`` records outcomes so
         a later call with ``resume=True`` skips finished rows; ``stop`` (an
         Event) ends the run after the rows in flight.
+
+        With ``key``, ``lookup`` says how existing records are found:
+        ``"auto"`` (the default), ``"prefetch"``, ``"search"``, ``"none"``
+        (``compare=False`` is ``"none"``), or a ready
+        :class:`~basecrm_like.bulk.lookup.KeyLookup`; ``expected_rows`` (the
+        input's size, if known) lets ``auto`` weigh a prefetch against it, and
+        ``on_plan`` is told the strategy chosen before the first row is sent.
+        ``limiter`` paces this import instead of ``rate`` (any object with
+        the limiter protocol of the HTTP layer, such as one whose budget is
+        shared with other processes).
+        Custom-field values are typed by the account's definitions. An error
+        no row can survive raises :class:`~basecrm_like.bulk.ImportStopped`.
         """
         res = catalog.get(resource)
         service: Service | None = None
-        limiter: TokenBucket | None = None
+        http = self.http_client
         if not dry_run:
             service = self.service(res.name)
-            if rate is None:
-                own = self.http_client.limiter
-                limiter = own if isinstance(own, TokenBucket) else None
+            if limiter is None and rate is None:
+                limiter = http.limiter
             else:
-                limiter = TokenBucket(rate)
+                limiter = limiter if limiter is not None else TokenBucket(rate)
                 # the same service over a sibling HTTP layer paced by this import alone;
                 # its writes still clear the client's cache
-                service = type(service)(self.http_client.with_limiter(limiter),
-                                        cache=service.cache)
+                http = http.with_limiter(limiter)
+                service = type(service)(http, cache=service.cache)
         opened = Journal(journal, {"resource": res.name, "key": key},
                          resume=resume) if journal and not dry_run else None
         try:
+            if lookup is None:
+                lookup = "auto" if compare else "none"
             importer = Importer(res, service, key=key, concurrency=concurrency,
                                 compare=compare, mapping=mapping, journal=opened, stop=stop,
-                                max_attempts=max_attempts, limiter=limiter)
+                                max_attempts=max_attempts, limiter=limiter, lookup=lookup,
+                                expected_rows=expected_rows, on_plan=on_plan,
+                                custom_fields=self._definitions(res, http) if service else None)
         except BaseException:
             if opened is not None:
                 opened.close()
             raise
         return run_with_report(importer, rows, on_result, report)
+
+    def _definitions(self, res: catalog.Resource, http: HttpClient) -> Callable[[], Any] | None:
+        """Loads ``res``'s custom field definitions (paced like the import), if it has any."""
+        known = self.services.get("custom_fields")
+        if not res.has_custom_fields or known is None:
+            return None
+        definitions: Any = type(known)(http)
+        return lambda: definitions.list(res.type)
 
     def import_file(self, resource: str, path: str, key: str | None = None,
                     concurrency: int = 8, on_result: Callable[[RowResult], None] | None = None,

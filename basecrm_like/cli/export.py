@@ -1,9 +1,7 @@
 """``basecrm-like export``: every record of a resource as CSV or JSON Lines, streamed."""
 from __future__ import annotations
 
-import csv
 import functools
-import itertools
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -11,16 +9,13 @@ import click
 import requests
 
 from .. import catalog
-from ..bulk import export_columns, flatten_record
+from ..bulk import write_csv_records
 from ..catalog import Resource
 from ..http.encoding import encode_json
 from ..http.errors import BaseError, ConfigurationError
 from ..support import keypaths
 from .search_source import search_records
 from .shared import EXIT_OK, account_options, fail_to_run, make_client
-
-#: records read before the CSV header is written, to learn the custom field names in use
-HEADER_SAMPLE = 100
 
 
 @click.command("export")
@@ -97,29 +92,12 @@ def write_jsonl(out: IO[str], records: Iterable[Any]) -> Iterator[None]:
 
 def write_csv(out: IO[str], records: Iterator[Any], res: Resource,
               defined: Iterable[str]) -> Iterator[None]:
-    """Write a header and one flat row per record, yielding after each row.
+    """Write a header and one flat row per record, yielding after each record.
 
-    The custom field columns are the ``defined`` names plus any the first
-    records use; one that shows up only later has no column, which is said once.
+    The custom field columns are the ``defined`` names plus every name any
+    record uses: none is dropped (the header is written once all are known).
     """
-    first = list(itertools.islice(records, HEADER_SAMPLE))
-    names = set(defined)
-    for record in first:
-        names.update((record.get("custom_fields") or {}).keys())
-    columns = export_columns(res, names)
-    known = set(columns)
-    writer = csv.DictWriter(out, columns, extrasaction="ignore")
-    writer.writeheader()
-    warned: set[str] = set()
-    for record in itertools.chain(first, records):
-        row = flatten_record(res, record)
-        for extra in set(row) - known - warned:
-            warned.add(extra)
-            click.echo(f"basecrm-like export: column {extra!r} first appeared after the header "
-                       "was written and is left out; use --format jsonl to keep every attribute",
-                       err=True)
-        writer.writerow(row)
-        yield
+    return write_csv_records(out, records, res, defined)
 
 
 def run_export(resource: str, fmt: str, filters: tuple[str, ...], output: str, rate: float,

@@ -13,9 +13,12 @@ import click
 
 from .. import catalog
 from ..bulk import (
+    LOOKUPS,
     Importer,
+    ImportStopped,
     InputError,
     JournalError,
+    LookupUnavailable,
     default_journal_path,
     detect_format,
     load_map_file,
@@ -64,9 +67,14 @@ SHOWN_FAILURES = 20
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of FILE.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
               help="Format of FILE. Default: from the extension (.jsonl = JSON Lines, else CSV).")
+@click.option("--lookup", type=click.Choice(LOOKUPS), default="auto", show_default=True,
+              help="With --key, how existing records are found. prefetch: read them all once "
+                   "(100 per request) into a local index, so unchanged rows send nothing and "
+                   "changed ones one update; search: batched Search v3 lookups (not available "
+                   "yet); none: one upsert per row, 'unchanged' never reported; auto: prefetch "
+                   "when it costs fewer requests than the rows, else none.")
 @click.option("--no-compare", is_flag=True,
-              help="With --key, upsert without reading the record first: one request per row, "
-                   "but 'unchanged' is never reported.")
+              help="The same as --lookup none.")
 @account_options
 @progress_option
 def import_command(**params: Any) -> None:
@@ -79,9 +87,15 @@ def import_command(**params: Any) -> None:
     Every outcome is journaled next to the report (or FILE) as it happens:
     after Ctrl-C, a crash or a kill, run the same command with --resume.
 
-    Exit status: 0 every row succeeded; 1 some rows failed (see the report);
-    2 cannot run (configuration, file, resource or mapping problem); 130
-    stopped by Ctrl-C or SIGTERM (the message says how to resume).
+    The run stops at once on errors no row can survive (a refused token, a
+    base URL that is not the API, a server that cannot be reached); fix the
+    cause and resume.
+
+    Exit status: 0 every row succeeded; 1 some rows failed, are uncertain
+    (may exist on the server) or were skipped (see the report); 2 cannot run
+    (configuration, file, resource or mapping problem, or stopped by an error
+    no row can survive); 130 stopped by Ctrl-C or SIGTERM (the message says
+    how to resume).
     """
     raise SystemExit(run_import(**params))
 
@@ -99,6 +113,8 @@ def resume_command(params: dict[str, Any]) -> str:
         words += ["--map", mapping]
     if params.get("no_compare"):
         words.append("--no-compare")
+    elif params.get("lookup") not in (None, "auto"):
+        words += ["--lookup", params["lookup"]]
     words.append("--resume")
     return shlex.join(words)
 
@@ -157,6 +173,11 @@ def run_import(**params: Any) -> int:
                     click.echo(f"basecrm-like import: note: {note}", err=True)
             yield row
 
+    lookup = "none" if params["no_compare"] else params["lookup"]
+
+    def say_plan(plan: Any) -> None:
+        click.echo(f"basecrm-like import: lookup {plan.reason}", err=True)
+
     progress = RowProgress(params["show_progress"], total,
                            f"{'checking' if dry_run else 'importing'} {res.name}")
     failures: list[Any] = []
@@ -177,9 +198,15 @@ def run_import(**params: Any) -> int:
                         res.name, with_header_notes(rows), key, params["concurrency"], on_result,
                         rate=params["rate"], mapping=mapping, compare=not params["no_compare"],
                         report=report, journal=default_journal_path(path, report),
-                        resume=params["resume"], stop=stop)
-        except JournalError as exc:
+                        resume=params["resume"], stop=stop, lookup=lookup,
+                        expected_rows=total, on_plan=say_plan)
+        except (JournalError, LookupUnavailable) as exc:
             return cannot_run(str(exc))
+        except ImportStopped as exc:
+            done = exc.summary.rows if exc.summary is not None else 0
+            return cannot_run(f"stopped: {exc.message}\n{done} rows were reported before the "
+                              f"stop; the journal keeps them. After the fix, resume with:\n"
+                              f"  {resume_command(params)}")
         except InputError as exc:
             return cannot_run(f"{exc}\nRows finished so far are journaled; fix the problem and "
                               f"resume with:\n  {resume_command(params)}")
@@ -203,4 +230,31 @@ def run_import(**params: Any) -> int:
         click.echo(f"stopped by {by} after {summary.rows} rows. To resume:\n"
                    f"  {resume_command(params)}", err=True)
         return EXIT_INTERRUPTED
-    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    name_unsettled(summary, report)
+    return EXIT_OK if summary.ok else EXIT_SOME_FAILED
+
+
+def name_unsettled(summary: Any, report: str | None) -> None:
+    """List the uncertain and skipped rows, with what to check, on stderr."""
+    uncertain = [r for r in summary.unsettled if r.uncertain or r.status == "uncertain"]
+    skipped = [r for r in summary.unsettled if r not in uncertain]
+    if summary.uncertain:
+        click.echo(f"{summary.uncertain} uncertain rows: the server may or may not hold them. "
+                   "Look each one up before importing it again (with --key, a rerun is safe):",
+                   err=True)
+        for result in uncertain:
+            click.echo(f"  {_where(result)}: {result.message or result.error_code}", err=True)
+    if skipped:
+        click.echo(f"{summary.counts['skipped']} skipped rows:", err=True)
+        for result in skipped:
+            click.echo(f"  {_where(result)}: {result.message or result.error_code}", err=True)
+    more = summary.unsettled_rows - len(summary.unsettled)
+    if more > 0:
+        where = f"; the report {report} lists them all" if report else ""
+        click.echo(f"  ... and {more} more{where}", err=True)
+
+
+def _where(result: Any) -> str:
+    key = f" (key {result.key})" if result.key not in (None, "") else ""
+    line = f", line {result.line}" if result.line else ""
+    return f"row {result.row}{line}{key}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
 from basecrm_like import resources
@@ -20,7 +22,11 @@ CONTACTS = resources.get("contacts")
 
 
 class FakeApi:
-    """Contacts in memory; ``fail`` maps (method, n-th call) to an HTTP status."""
+    """Contacts in memory; ``fail`` maps (method, n-th call) to an HTTP status.
+
+    n = 0 means every call; status 200 answers an HTML page, -1 cuts the answer
+    short after applying the request.
+    """
 
     def __init__(self, rsps: responses.RequestsMock) -> None:
         self.records: list[dict[str, Any]] = []
@@ -31,6 +37,10 @@ class FakeApi:
         rsps.add_callback(responses.GET, f"{BASE}/contacts", self.list)
         rsps.add_callback(responses.POST, f"{BASE}/contacts", self.create)
         rsps.add_callback(responses.POST, f"{BASE}/contacts/upsert", self.upsert)
+        rsps.add_callback(responses.PUT, re.compile(rf"{BASE}/contacts/\d+$"), self.update)
+        #: custom field definitions of contacts
+        self.definitions: list[dict[str, Any]] = []
+        rsps.add_callback(responses.GET, f"{BASE}/contact/custom_fields", self.custom_fields)
 
     def _count(self, what: str, request: Any) -> tuple[int, dict, bytes] | None:
         with self.lock:
@@ -38,7 +48,13 @@ class FakeApi:
             n = sum(1 for c in self.calls if c[0] == what)
         if self.delay:
             time.sleep(random.uniform(0, self.delay))
-        status = self.fail.get((what, n))
+        status = self.fail.get((what, n), self.fail.get((what, 0)))
+        if status == 200:       # a success that is not the API's JSON (a proxy's page)
+            return 200, {"Content-Type": "text/html"}, b"<html>hello</html>"
+        if status == -1:        # the answer is cut after the server applied the request
+            if what in ("create", "upsert"):
+                self._store(json.loads(request.body)["data"], None)
+            raise requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead")
         if status == 429:
             return 429, {"Retry-After": "0"}, b"{}"
         if status is not None:
@@ -52,13 +68,17 @@ class FakeApi:
 
     def _match(self, query: dict[str, str]) -> list[dict[str, Any]]:
         return [r for r in self.records if all(
-            str(r.get(k)) == v for k, v in query.items() if k not in ("page", "per_page"))]
+            str(r.get(k)) == v for k, v in query.items()
+            if k not in ("page", "per_page", "sort_by"))]
 
     def list(self, request: Any) -> tuple[int, dict, bytes]:
         failed = self._count("list", request)
         if failed:
             return failed
-        items = [{"data": r, "meta": {"type": "contact"}} for r in self._match(self._query(request))]
+        query = self._query(request)
+        page, per_page = int(query.get("page", 1)), int(query.get("per_page", 25))
+        found = self._match(query)[(page - 1) * per_page:page * per_page]
+        items = [{"data": r, "meta": {"type": "contact"}} for r in found]
         return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
 
     def _store(self, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -94,6 +114,21 @@ class FakeApi:
         found = self._match(self._query(request))
         return self._reply(self._store(json.loads(request.body)["data"],
                                        found[0] if found else None))
+
+    def update(self, request: Any) -> tuple[int, dict, bytes]:
+        failed = self._count("update", request)
+        if failed:
+            return failed
+        wanted = int(urlsplit(request.url).path.rsplit("/", 1)[1])
+        found = [r for r in self.records if r["id"] == wanted]
+        if not found:
+            body = {"errors": [{"error": {"code": "not_found", "message": "no such contact"}}]}
+            return 404, {"Content-Type": "application/json"}, json.dumps(body).encode()
+        return self._reply(self._store(json.loads(request.body)["data"], found[0]))
+
+    def custom_fields(self, request: Any) -> tuple[int, dict, bytes]:
+        items = [{"data": d, "meta": {"type": "custom_field"}} for d in self.definitions]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
 
     def count(self, what: str) -> int:
         return sum(1 for c in self.calls if c[0] == what)

@@ -88,6 +88,7 @@ def test_jsonl_input(invoke, write) -> None:
 # -- against a fake API -----------------------------------------------------------------
 def test_import_writes_a_report_and_journal(invoke, write, rsps, contact, tmp_path) -> None:
     rsps.get(f"{BASE}/v2/contacts", json={"items": []})
+    rsps.get(f"{BASE}/v2/contact/custom_fields", json={"items": []})
     rsps.post(f"{BASE}/v2/contacts/upsert", json=contact(7))
     path = write("in.csv", GOOD + "NoLast,,x@example.com\n")
     report = tmp_path / "out" / "report.csv"
@@ -96,7 +97,8 @@ def test_import_writes_a_report_and_journal(invoke, write, rsps, contact, tmp_pa
                             "--report", str(report), "--token", TOKEN, "--base-url", BASE)
     assert code == 1, err
     assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 failed, 0 skipped" in out
-    assert "5 requests, 0 rate-limited" in out   # a list per row, 2 upserts
+    # the custom field definitions, one page of prefetch, 2 upserts
+    assert "4 requests, 0 rate-limited" in out
     lines = report.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 and lines[3].startswith("3,4,failed,,x@example.com,missing,last_name")
     journal = Path(f"{report}.journal").read_text(encoding="utf-8").splitlines()
@@ -117,3 +119,20 @@ def test_resume_command_never_shows_the_token() -> None:
                               "token": TOKEN, "base_url": None, "no_compare": False})
     assert command == ("basecrm-like import contacts 'my people.csv' --key email "
                        "--concurrency 8 --rate 10 --map a=b --resume")
+
+
+def test_uncertain_rows_are_named_and_make_the_status_non_zero(invoke, write, rsps,
+                                                               tmp_path) -> None:
+    rsps.get(f"{BASE}/v2/contact/custom_fields", json={"items": []})
+    rsps.post(f"{BASE}/v2/contacts", body="<html>hello</html>", content_type="text/html")
+    path = write("in.csv", GOOD)
+    args = ["import", "contacts", path, "--rate", "0", "--token", TOKEN, "--base-url", BASE]
+    code, out, err = invoke(*args)
+    assert code == 1, err
+    assert "2 uncertain" in out and "0 created" in out
+    assert "2 uncertain rows" in err and "row 1, line 2" in err and "not the API's JSON" in err
+    # a resume sends neither again, and still says so
+    code, out, err = invoke(*args, "--resume")
+    calls = [c.request.method for c in rsps.calls if c.request.url.endswith("/contacts")]
+    assert code == 1 and calls == ["POST", "POST"]
+    assert "2 skipped" in out and "2 uncertain rows" in err

@@ -1,0 +1,174 @@
+"""Key lookups: the prefetched index, the strategy choice, and what each row then costs."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from munch import Munch
+
+from basecrm_like.bulk import Importer, LookupUnavailable, PrefetchIndex, plan_lookup
+from basecrm_like.bulk.lookup import PAGE_SIZE, LookupFailed
+
+from .conftest import people
+
+
+class Pages:
+    """A collection of ``n`` contacts served 100 per page, counting the pages asked for."""
+
+    def __init__(self, n: int) -> None:
+        self.records = [Munch(id=i + 1, email=f"p{i}@example.com") for i in range(n)]
+        self.asked: list[int] = []
+
+    def list(self, page: int, per_page: int, sort_by: str) -> list[Munch]:
+        assert sort_by == "id"
+        self.asked.append(page)
+        return self.records[(page - 1) * per_page:page * per_page]
+
+
+def direct(fn: Any) -> Any:
+    return fn()
+
+
+def test_the_index_finds_records_by_key_and_reports_a_shared_key_twice(tmp_path) -> None:
+    index = PrefetchIndex("custom_fields.external_id", str(tmp_path))
+    try:
+        index.add([{"id": 1, "custom_fields": {"external_id": "a"}},
+                   {"id": 2, "custom_fields": {"external_id": "b"}},
+                   {"id": 3, "custom_fields": {"external_id": "b"}},
+                   {"id": 1, "custom_fields": {"external_id": "a"}},     # seen twice
+                   {"id": 4, "custom_fields": {}}])
+        found = index.find(["a", "b", "c"])
+        assert [r["id"] for r in found["a"]] == [1]
+        assert sorted(r["id"] for r in found["b"]) == [2, 3]
+        assert "c" not in found and index.records == 4
+    finally:
+        index.close()
+    assert not any(tmp_path.iterdir()), "the temporary index file is removed"
+
+
+@pytest.mark.parametrize("records", [0, 99, 100, 2000, 2050])
+def test_prefetch_reads_every_page_once(records: int) -> None:
+    pages = Pages(records)
+    plan = plan_lookup("auto", pages, "email", direct, expected_rows=2000)
+    assert plan.strategy == "prefetch" and plan.lookup is not None
+    try:
+        assert len(pages.asked) == len(set(pages.asked)), "no page is read twice"
+        assert plan.lookup.find([f"p{records - 1}@example.com"]) or records == 0
+        # every page, at most one empty page past the end, and at most one probe beyond
+        assert len(pages.asked) <= records // PAGE_SIZE + 3
+    finally:
+        plan.lookup.close()
+
+
+def test_a_server_that_ignores_the_page_number_does_not_loop_the_prefetch() -> None:
+    class SamePage(Pages):
+        def list(self, page: int, per_page: int, sort_by: str) -> list[Munch]:
+            self.asked.append(page)
+            return self.records[:per_page]
+
+    pages = SamePage(500)
+    with pytest.raises(LookupFailed, match="repeated"):
+        plan_lookup("prefetch", pages, "email", direct)
+    assert pages.asked == [1, 2]
+
+
+def test_auto_gives_up_the_prefetch_when_it_costs_more_than_the_rows() -> None:
+    pages = Pages(5000)
+    plan = plan_lookup("auto", pages, "email", direct, expected_rows=10)
+    assert plan.strategy == "none" and plan.lookup is None
+    assert len(pages.asked) <= 5 and "one upsert per row" in plan.reason
+
+
+def test_search_is_refused_until_a_search_lookup_is_given() -> None:
+    with pytest.raises(LookupUnavailable, match="prefetch"):
+        plan_lookup("search", Pages(0), "email", direct)
+
+    class Batched:
+        name, batch_size = "search", 200
+
+        def find(self, values: Any) -> dict[str, Any]:
+            return {}
+
+        def close(self) -> None:
+            pass
+
+    plan = plan_lookup("search", Pages(0), "email", direct, search=Batched)
+    assert plan.strategy == "search" and isinstance(plan.lookup, Batched)
+
+
+# -- through the engine, over the fake API --------------------------------------------------
+def test_a_rerun_with_prefetch_sends_only_the_rows_that_changed(client, api) -> None:
+    client.bulk.import_records("contacts", people(30), key="email", rate=0)
+    api.calls.clear()
+    rows = people(30)
+    rows[3]["first_name"] = "Changed"
+    rows.append({"first_name": "New", "last_name": "Row", "email": "new@example.com"})
+    plans: list[Any] = []
+    seen: list[Any] = []
+    summary = client.bulk.import_records("contacts", rows, key="email", rate=0,
+                                         on_result=seen.append, on_plan=plans.append)
+    assert plans[0].strategy == "prefetch" and summary.lookup == "prefetch"
+    assert [r.status for r in seen].count("unchanged") == 29
+    assert seen[3].status == "updated" and seen[30].status == "created"
+    # one page of lookups, one update by id, one upsert for the missing row
+    assert (api.count("list"), api.count("update"), api.count("upsert")) == (1, 1, 1)
+    changed = next(r for r in api.records if r["email"] == "p3@example.com")
+    assert changed["first_name"] == "Changed" and len(api.records) == 31
+
+
+def test_a_record_deleted_since_the_lookup_is_upserted_once(client, api) -> None:
+    client.bulk.import_records("contacts", people(1), key="email", rate=0)
+    index = PrefetchIndex("email")
+    index.add([{**api.records[0], "id": 999, "first_name": "Stale"}])   # 999: gone
+    seen: list[Any] = []
+    Importer("contacts", client.contacts, key="email", lookup=index).run(people(1), seen.append)
+    assert seen[0].status == "updated" and api.count("update") == 1 and len(api.records) == 1
+
+
+def test_with_lookup_none_each_row_is_one_upsert(client, api) -> None:
+    for choice in ("none", "none"):
+        summary = client.bulk.import_records("contacts", people(3), key="email", rate=0,
+                                             lookup=choice)
+    assert summary.lookup == "none" and api.count("list") == 0 and api.count("upsert") == 6
+
+
+def test_a_key_held_by_two_records_fails_its_row(client, api) -> None:
+    api.records += [{"id": 1, "email": "a@b.c"}, {"id": 2, "email": "a@b.c"}]
+    seen: list[Any] = []
+    client.bulk.import_records("contacts", [{"last_name": "L", "email": "a@b.c"}], key="email",
+                               rate=0, on_result=seen.append, lookup="prefetch")
+    assert seen[0].status == "failed" and seen[0].error_code == "ambiguous_key"
+    assert api.count("upsert") == 0
+
+
+@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto"])
+def test_faults_a_stop_and_a_resume_leave_one_record_per_key(client, api, tmp_path,
+                                                             lookup: str) -> None:
+    client.bulk.import_records("contacts", people(20), key="email", rate=0)
+    rows = people(300)
+    for row in rows[:20:3]:
+        row["first_name"] = "Changed"
+    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502}
+    journal = str(tmp_path / "j")
+    stop = threading.Event()
+    seen: list[Any] = []
+
+    def stop_at_30(result: Any) -> None:
+        seen.append(result)
+        if len(seen) == 30:
+            stop.set()
+
+    first = client.bulk.import_records("contacts", rows, key="email", rate=0, lookup=lookup,
+                                       journal=journal, stop=stop, on_result=stop_at_30,
+                                       max_attempts=4)
+    assert first.interrupted and first.rows < 300
+    again: list[Any] = []
+    second = client.bulk.import_records("contacts", rows, key="email", rate=0, lookup=lookup,
+                                        journal=journal, resume=True, on_result=again.append)
+    assert [r.row for r in again] == list(range(1, 301)), "a result per row, in order"
+    assert second.ok, second.line()
+    emails = [r["email"] for r in api.records]
+    assert len(emails) == len(set(emails)) == 300
+    assert all(r["first_name"] == "Changed" for r in api.records if r["email"] in
+               {row["email"] for row in rows[:20:3]})
