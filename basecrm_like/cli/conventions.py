@@ -33,7 +33,7 @@ __all__ = [
     "verbose_option", "json_option", "delimiter_option", "keep_journal_option",
     "for_command_line", "print_json", "input_rows", "output_format", "atomic_output",
     "detect_delimiter", "complete_resource", "Input", "check_mapped_columns",
-    "key_suggestion", "import_summary", "INPUT_FORMATS", "OUTPUT_FORMATS",
+    "key_suggestion", "import_summary", "remove_files", "quiet_closed_pipe", "INPUT_FORMATS", "OUTPUT_FORMATS",
 ]
 
 INPUT_FORMATS = ("csv", "jsonl", "json")
@@ -303,6 +303,14 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def remove_files(paths: list[str]) -> None:
+    """Remove files a failed run created (with SQLite's companions), ignoring missing ones."""
+    for path in paths:
+        for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
 
 def quiet_closed_pipe() -> int:
