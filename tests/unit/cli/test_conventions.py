@@ -134,3 +134,4 @@ def test_every_account_command_takes_verbose_and_json() -> None:
 def test_the_mock_tells_a_terminal_what_to_paste() -> None:
     text = ready_instructions("http://127.0.0.1:8765", "t0k")
     assert "export BASECRM_BASE_URL=http://127.0.0.1:8765 BASECRM_ACCESS_TOKEN=t0k" in text
+
