@@ -17,6 +17,7 @@ from ..catalog import Resource
 from ..http.encoding import encode_json
 from ..http.errors import BaseError, ConfigurationError
 from ..support import keypaths
+from ..support.suggest import suggestion
 from .conventions import (
     OUTPUT_FORMATS,
     atomic_output,
@@ -79,9 +80,10 @@ def parse_filters(res: Resource, filters: Iterable[str]) -> dict[str, Any]:
         else:
             allowed = head == "address" and f"address[{member}]" in known
         if not allowed:
-            shown = sorted(f.replace("[", ".").rstrip("]") for f in known)
+            shown = sorted({f.replace("[", ".").rstrip("]") for f in known})
             extra = ", custom_fields.<name>" if res.has_custom_fields else ""
-            raise ValueError(f"{res.name} cannot be filtered on {name!r}; the filters are "
+            raise ValueError(f"{res.name} cannot be filtered on {name!r}"
+                             f"{suggestion(name, shown)}; the filters are "
                              f"{', '.join(shown)}{extra}")
         keypaths.nest(params, name, value)
     return params
