@@ -50,9 +50,10 @@ def ready_instructions(url: str, token: str) -> str:
 def mock_command(**values: Any) -> None:
     """Run a local mock of the Base API v2 (for tests and CI).
 
-    Prints "listening on http://HOST:PORT" once requests can be sent, then
-    "token: T", the token to send; on a terminal also the export lines that
-    point the other commands (and the Client) at this server.
+    Prints "listening on http://HOST:PORT" on stdout once requests can be
+    sent, and nothing else there; on stderr "token: T", the token to send,
+    and on a terminal the export line that points the other commands (and
+    the Client) at this server.
     Stops cleanly on Ctrl-C or SIGTERM.
     """
     try:
@@ -77,10 +78,11 @@ def mock_command(**values: Any) -> None:
 
     def announce() -> None:
         click.echo(f"{READY_PREFIX}{server.url}")
-        click.echo(f"token: {server.token}")
-        if sys.stdout.isatty():
-            click.echo(ready_instructions(server.url, server.token))
         sys.stdout.flush()
+        # stdout stays the one ready line scripts read; people read stderr too
+        click.echo(f"token: {server.token}", err=True)
+        if sys.stderr.isatty():
+            click.echo(ready_instructions(server.url, server.token), err=True)
         if settings["access_log"]:
             click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
 

@@ -186,15 +186,16 @@ def test_verbose_logs_requests_with_the_token_redacted(env: dict[str, str],
     assert server.token not in done.stderr
 
 
-def test_the_mock_prints_its_token_after_the_ready_line(tmp_path: Path) -> None:
+def test_the_mock_prints_its_token_beside_the_ready_line() -> None:
     process = subprocess.Popen(command("mock", "--port", "0"), stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.PIPE, text=True)
     try:
-        assert process.stdout is not None
-        ready, token = process.stdout.readline(), process.stdout.readline()
+        assert process.stdout is not None and process.stderr is not None
+        ready, token = process.stdout.readline(), process.stderr.readline()
     finally:
         process.terminate()
-        process.wait(30)
+        out, _ = process.communicate(timeout=30)
+    assert out == ""   # stdout holds the ready line alone, for scripts
     assert ready.startswith("listening on http://127.0.0.1:")
     from basecrm_like.mock import DEV_TOKEN
     assert token.strip() == f"token: {DEV_TOKEN}"
