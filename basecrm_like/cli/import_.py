@@ -159,7 +159,7 @@ def run_import(**params: Any) -> int:
             client = make_client(params["token"], params["base_url"],
                                  pool_size=max(10, params["concurrency"]))
         except ConfigurationError as exc:
-            return cannot_run(f"{exc} (the command takes --token and --base-url too)")
+            return cannot_run(str(exc))
     rows = source.rows
     journal = None if path == "-" and not report else default_journal_path(path, report)
 
