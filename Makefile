@@ -29,8 +29,18 @@ test: lint typecheck imports
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
-demo: $(STAMP)
-	$(PY) examples/demo.py
+# the demo needs the client, the command line and the mock only: a quick, quiet install
+DEMO_STAMP := $(VENV)/.installed-demo
+
+$(DEMO_STAMP): setup.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing basecrm_like[cli,mock] into $(VENV) ..."
+	@$(PY) -m pip install -q -e '.[cli,mock]' >$(VENV)/pip-demo.log 2>&1 \
+		|| { cat $(VENV)/pip-demo.log; exit 1; }
+	@touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	@$(PY) examples/demo.py
 
 bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

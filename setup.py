@@ -31,6 +31,10 @@ TEST = CLI + MOCK + [
     *POSTGRES,
 ]
 DOCS = ["sphinx>=7"]
+# the theme, copy buttons and the command-line reference of the docs
+DOCS += ["furo>=2023.9.10", "sphinx-copybutton>=0.5.2", "sphinx-click>=5.0"]
+# the browser test of the built docs (drives the system chromium)
+DOCS += ["selenium>=4.15"]
 
 setup(
     name="basecrm_like",

@@ -19,12 +19,21 @@ release = VERSION
 version = VERSION
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+extensions += ["sphinx_copybutton", "sphinx_click"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpicky = False
-exclude_patterns = ["_build", "_generated/.gitkeep"]
-html_theme = "alabaster"
+# generated fragments are included by the pages, never pages of their own
+exclude_patterns = ["_build", "_generated"]
+html_theme = "furo"
+html_title = f"basecrm_like {VERSION}"
+html_static_path = ["_static"]
+html_css_files = ["wide.css"]
+# the copy button copies the command or code, not the prompt nor the output
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = False
 suppress_warnings = ["ref.python"]
 
 # The resource table is generated from the catalog at every build.

@@ -18,6 +18,18 @@ from basecrm_like.mock import MockServer, serve
 
 HERE = Path(__file__).resolve().parent
 SEED = 120
+#: the port the closing instructions suggest for a mock of your own
+PORT = 8765
+
+
+def shell_command(words: str) -> str:
+    """``basecrm-like WORDS`` as it runs from the checkout without activating the venv."""
+    scripts = Path(sys.executable).parent
+    try:
+        where = scripts.relative_to(Path.cwd())
+    except ValueError:
+        where = scripts
+    return f"{where}/basecrm-like {words}"
 
 
 @dataclass
@@ -58,8 +70,8 @@ def sync_mirror(demo: Demo) -> None:
         for table, count in mirror.counts().items():
             print(f"  {table:<26} {count:>6}")
         print(f"  hot deals in the mirror: {len(mirror.query('deals', hot=True))}")
-    print("  again from the shell: basecrm-like sync --db crm.sqlite "
-          "(BASECRM_ACCESS_TOKEN, BASECRM_BASE_URL)")
+    print(f"  again from the shell: {shell_command('sync --db crm.sqlite')} "
+          "(with BASECRM_ACCESS_TOKEN and BASECRM_BASE_URL set)")
 
 
 STEPS.append(("Mirror the account into SQLite (Sync API)", sync_mirror))
@@ -85,8 +97,9 @@ def import_contacts(demo: Demo) -> None:
     after = len(demo.client.contacts.list_all())
     print(f"  contacts on the server: {before} before, {after} after both runs "
           f"(+{after - before}: the second run duplicated nothing); report: {report}")
-    print("  again from the shell: basecrm-like import contacts examples/data/contacts.csv "
-          "--key email --report report.csv")
+    print("  again from the shell: "
+          + shell_command("import contacts examples/data/contacts.csv --key email "
+                          "--report report.csv"))
 
 
 STEPS.append(("Import a CSV of contacts, then run it again", import_contacts))
@@ -102,8 +115,25 @@ def main() -> int:
         for number, (title, step) in enumerate(STEPS, start=1):
             print(f"\n{number}. {title}")
             step(demo)
-    print("\nDone. Run `basecrm-like mock --port 8765` to keep a server for your own code.")
+    print(closing_instructions())
     return 0
+
+
+def closing_instructions() -> str:
+    """Commands that work exactly as printed, from the directory ``make demo`` ran in."""
+    from basecrm_like.mock import DEV_TOKEN
+
+    url = f"http://127.0.0.1:{PORT}"
+    return "\n".join([
+        "\nDone. To keep a mock server for your own code, in one shell run",
+        f"  {shell_command(f'mock --port {PORT}')}",
+        "and in another",
+        f"  export BASECRM_BASE_URL={url} BASECRM_ACCESS_TOKEN={DEV_TOKEN}",
+        f"  {shell_command('whoami')}",
+        f"  {shell_command('export contacts -o contacts.csv')}",
+        f"(or run `source {Path(shell_command('')).parent}/activate` once and type "
+        "basecrm-like alone)",
+    ])
 
 
 if __name__ == "__main__":

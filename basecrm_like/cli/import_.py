@@ -20,14 +20,23 @@ from ..bulk import (
     JournalError,
     LookupUnavailable,
     default_journal_path,
-    detect_format,
     load_map_file,
     parse_map_options,
-    read_rows,
     run_with_report,
-    scan_file,
 )
 from ..http.errors import ConfigurationError
+from .conventions import (
+    INPUT_FORMATS,
+    check_mapped_columns,
+    complete_resource,
+    delimiter_option,
+    import_summary,
+    input_rows,
+    json_option,
+    keep_journal_option,
+    key_suggestion,
+    print_json,
+)
 from .progress import RowProgress
 from .shared import (
     EXIT_INTERRUPTED,
@@ -45,8 +54,8 @@ SHOWN_FAILURES = 20
 
 
 @click.command("import")
-@click.argument("resource")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("resource", shell_complete=complete_resource)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--key", metavar="ATTRIBUTE",
               help="Match existing records on this attribute (email, custom_fields.<name>, ...) "
                    "and upsert, so reruns never duplicate. Without it every row is created.")
@@ -65,8 +74,12 @@ SHOWN_FAILURES = 20
 @click.option("--map-file", type=click.Path(dir_okay=False),
               help="Mappings from a JSON object or a two-column CSV (column,attribute).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of FILE.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
-              help="Format of FILE. Default: from the extension (.jsonl = JSON Lines, else CSV).")
+@click.option("--format", "fmt", type=click.Choice(INPUT_FORMATS),
+              help="Format of FILE: csv, jsonl or json (an array of objects). Default: from the "
+                   "extension, else from the first character ('[' json, '{' jsonl).")
+@delimiter_option
+@keep_journal_option
+@json_option
 @click.option("--lookup", type=click.Choice(LOOKUPS), default="auto", show_default=True,
               help="With --key, how existing records are found. prefetch: read them all once "
                    "(100 per request) into a local index, so unchanged rows send nothing and "
@@ -78,14 +91,19 @@ SHOWN_FAILURES = 20
 @account_options
 @progress_option
 def import_command(**params: Any) -> None:
-    """Import the rows of FILE (CSV with a header row, or JSON Lines) as RESOURCE records.
+    """Import the rows of FILE (CSV with a header row, JSON Lines or a JSON array) as RESOURCE records.
+
+    FILE - reads standard input (then --resume needs --report, next to which
+    the journal is kept).
 
     Columns name attributes: first_name, is_organization, tags (comma or
     semicolon separated), address.city, custom_fields.<name>. Empty cells are
     left out. Bad rows are reported and skipped; the import goes on.
 
     Every outcome is journaled next to the report (or FILE) as it happens:
-    after Ctrl-C, a crash or a kill, run the same command with --resume.
+    after Ctrl-C, a crash or a kill, run the same command with --resume. The
+    journal is removed after a run in which every row succeeded, unless
+    --keep-journal is given.
 
     The run stops at once on errors no row can survive (a refused token, a
     base URL that is not the API, a server that cannot be reached); fix the
@@ -104,7 +122,7 @@ def resume_command(params: dict[str, Any]) -> str:
     """The command line that resumes this import (never with the token in it)."""
     words = ["basecrm-like", "import", params["resource"], params["file"]]
     for name in ("key", "concurrency", "rate", "report", "map_file", "encoding", "fmt",
-                 "base_url"):
+                 "delimiter", "base_url"):
         value = params.get(name)
         if value is not None:
             option = "--format" if name == "fmt" else "--" + name.replace("_", "-")
@@ -119,15 +137,6 @@ def resume_command(params: dict[str, Any]) -> str:
     return shlex.join(words)
 
 
-def count_rows(path: str, fmt: str | None, encoding: str) -> int:
-    """About how many rows ``path`` holds, for the progress bar's total.
-
-    A CSV header is not a row; multi-line cells make the CSV count an estimate.
-    """
-    lines = scan_file(path, encoding)
-    return max(lines - 1, 0) if detect_format(path, fmt) == "csv" else lines
-
-
 def run_import(**params: Any) -> int:
     """Import FILE as the command's parameters say; the exit status."""
     cannot_run = functools.partial(fail_to_run, "import")
@@ -137,31 +146,38 @@ def run_import(**params: Any) -> int:
     except KeyError as exc:
         names = ", ".join(r.name for r in catalog.RESOURCES if "create" in r.actions)
         return cannot_run(f"{exc.args[0]} (resources you can import: {names})")
-    if not os.path.isfile(path):
+    if path != "-" and not os.path.isfile(path):
         return cannot_run(f"no such file: {path}")
+    if path == "-" and not report and not dry_run:
+        # a journal needs a place; without one a stdin import cannot be resumed
+        if params["resume"]:
+            return cannot_run("--resume of an import from standard input needs the --report "
+                              "of the first run (its journal is kept next to it)")
 
     stop = threading.Event()
     try:
-        total = count_rows(path, params["fmt"], params["encoding"])
+        source = input_rows(path, params["fmt"], params["encoding"], params.get("delimiter"))
+        total = source.total
         mapping = load_map_file(params["map_file"]) if params["map_file"] else {}
         mapping.update(parse_map_options(params["maps"]))
         # key, mapping and resource checks first: they need no token. Without a
         # service this importer only checks rows, which is what a dry run does.
         checker = Importer(res, None, key=key, concurrency=params["concurrency"],
                            mapping=mapping, stop=stop)
+        if source.columns is not None:
+            check_mapped_columns(mapping, source.columns)
     except (InputError, ValueError) as exc:
-        return cannot_run(str(exc))
+        hint = key_suggestion(res, key) if key and repr(key) in str(exc) else ""
+        return cannot_run(f"{exc}{hint}")
     client = None
     if not dry_run:
         try:
             client = make_client(params["token"], params["base_url"],
                                  pool_size=max(10, params["concurrency"]))
         except ConfigurationError as exc:
-            return cannot_run(f"{exc} (the command takes --token and --base-url too)")
-    try:
-        rows = read_rows(path, params["fmt"], params["encoding"])
-    except InputError as exc:
-        return cannot_run(str(exc))
+            return cannot_run(str(exc))
+    rows = source.rows
+    journal = None if path == "-" and not report else default_journal_path(path, report)
 
     def with_header_notes(items: Iterable[Any]) -> Iterator[Any]:
         """The rows, saying once (at the first row with data) what the columns will do."""
@@ -197,7 +213,7 @@ def run_import(**params: Any) -> int:
                     summary = client.bulk.import_records(
                         res.name, with_header_notes(rows), key, params["concurrency"], on_result,
                         rate=params["rate"], mapping=mapping, compare=not params["no_compare"],
-                        report=report, journal=default_journal_path(path, report),
+                        report=report, journal=journal,
                         resume=params["resume"], stop=stop, lookup=lookup,
                         expected_rows=total, on_plan=say_plan)
         except (JournalError, LookupUnavailable) as exc:
@@ -221,10 +237,19 @@ def run_import(**params: Any) -> int:
     if failures and summary.failed > len(failures):
         click.echo(f"... and {summary.failed - len(failures)} more failed rows; pass --report "
                    "PATH to list them all", err=True)
-    traffic = "" if dry_run else f"; {summary.requests} requests, {summary.rate_limited} rate-limited"
-    click.echo(f"{summary.line()}{traffic}")
-    if report:
-        click.echo(f"report: {report}")
+    succeeded = not summary.interrupted and summary.ok   # uncertain rows keep their journal
+    if succeeded and journal and not params.get("keep_journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(journal)
+    if params.get("as_json"):
+        print_json(import_summary(summary, report, journal if not succeeded
+                                  or params.get("keep_journal") else None))
+    else:
+        traffic = "" if dry_run else (f"; {summary.requests} requests, {summary.rate_limited} "
+                                      "rate-limited")
+        click.echo(f"{summary.line()}{traffic}")
+        if report:
+            click.echo(f"report: {report}")
     if summary.interrupted:
         by = signalled[0] if signalled else "request"
         click.echo(f"stopped by {by} after {summary.rows} rows. To resume:\n"

@@ -7,6 +7,7 @@ into click options and runs the server in the foreground.
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -36,12 +37,23 @@ def with_mock_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def ready_instructions(url: str, token: str) -> str:
+    """What to paste in another shell so commands and scripts use this server."""
+    return ("\nIn another shell, point basecrm-like and the Client at this server:\n"
+            f"  export BASECRM_BASE_URL={shlex.quote(url)} "
+            f"BASECRM_ACCESS_TOKEN={shlex.quote(token)}\n"
+            "  basecrm-like whoami\n")
+
+
 @click.command("mock")
 @with_mock_options
 def mock_command(**values: Any) -> None:
     """Run a local mock of the Base API v2 (for tests and CI).
 
-    Prints one line, "listening on http://HOST:PORT", once requests can be sent.
+    Prints "listening on http://HOST:PORT" on stdout once requests can be
+    sent, and nothing else there; on stderr "token: T", the token to send,
+    and on a terminal the export line that points the other commands (and
+    the Client) at this server.
     Stops cleanly on Ctrl-C or SIGTERM.
     """
     try:
@@ -67,6 +79,10 @@ def mock_command(**values: Any) -> None:
     def announce() -> None:
         click.echo(f"{READY_PREFIX}{server.url}")
         sys.stdout.flush()
+        # stdout stays the one ready line scripts read; people read stderr too
+        click.echo(f"token: {server.token}", err=True)
+        if sys.stderr.isatty():
+            click.echo(ready_instructions(server.url, server.token), err=True)
         if settings["access_log"]:
             click.echo(f"started in {time.perf_counter() - started:.3f} s", err=True)
 

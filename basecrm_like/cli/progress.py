@@ -107,3 +107,22 @@ class RowProgress(Progress):
                 eta = f", ETA {left / speed:.0f} s" if speed > 0 else ""
             click.echo(f"{self.label}: {self.done}{of} rows, {speed:.1f} rows/s, "
                        f"{self.failed} failed{eta}", err=True)
+
+
+class RecordProgress(Progress):
+    """Records written so far and their speed; the total is unknown until the last page."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        super().__init__(enabled)
+        self.label = label
+        self.done = 0
+
+    def __call__(self, done: int) -> None:
+        step, self.done = done - self.done, done
+        if not self.enabled:
+            return
+        if self.tty:
+            self.open_bar(unit="record", desc=self.label).update(step)
+        elif self.line_due():
+            speed = done / max(self.last_line - self.started, 1e-9)
+            click.echo(f"{self.label}: {done} records, {speed:.1f} records/s", err=True)

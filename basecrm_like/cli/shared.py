@@ -16,12 +16,14 @@ from typing import Any
 import click
 
 from ..client import Client
+from .conventions import for_command_line, verbose_option
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def account_options(command: Any) -> Any:
-    """``--token`` and ``--base-url``, defaulting to the environment like the Client."""
+    """``--token``, ``--base-url`` (defaulting to the environment like the Client) and ``-v``."""
+    command = verbose_option(command)
     command = click.option("--base-url", metavar="URL",
                            help="API address. Default: $BASECRM_BASE_URL, then "
                                 "https://api.getbase.com.")(command)
@@ -50,7 +52,7 @@ def make_client(token: str | None, base_url: str | None, **options: Any) -> Clie
 
 def fail_to_run(command: str, message: str) -> int:
     """Say why the command cannot proceed (no traceback) and return the exit status."""
-    click.echo(f"basecrm-like {command}: {message}", err=True)
+    click.echo(f"basecrm-like {command}: {for_command_line(message)}", err=True)
     return EXIT_CANNOT_RUN
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 
 import click
@@ -9,6 +10,7 @@ import requests
 
 from ..http.errors import BaseError, ConfigurationError
 from ..sync import SqliteMirror, Sync
+from .conventions import json_option, print_json, remove_files
 from .firehose import firehose_sync_options, run_firehose_sync
 from .progress import SyncProgress
 from .shared import (
@@ -31,9 +33,11 @@ from .shared import (
 @firehose_sync_options
 @account_options
 @progress_option
+@json_option
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,
                  base_url: str | None, show_progress: bool, via: str,
-                 resources: tuple[str, ...], follow: bool, poll_interval: float) -> None:
+                 resources: tuple[str, ...], follow: bool, poll_interval: float,
+                 as_json: bool = False) -> None:
     """Mirror the account into a SQLite file through the Sync API.
 
     Run it again to fetch what changed since. Each page is committed before it
@@ -52,16 +56,17 @@ def sync_command(db_path: str, device_uuid: str | None, token: str | None,
     if via == "firehose":
         raise SystemExit(run_firehose_sync(db_path, resources, follow, poll_interval, token,
                                            base_url, show_progress))
-    raise SystemExit(run_sync(db_path, device_uuid, token, base_url, show_progress))
+    raise SystemExit(run_sync(db_path, device_uuid, token, base_url, show_progress, as_json))
 
 
 def run_sync(db_path: str, device_uuid: str | None, token: str | None, base_url: str | None,
-             show_progress: bool) -> int:
+             show_progress: bool, as_json: bool = False) -> int:
     """Mirror the account into ``db_path``; the exit status."""
     try:
         client = make_client(token, base_url)
     except ConfigurationError as exc:
         return fail_to_run("sync", str(exc))
+    new_files = [path for path in (db_path, f"{db_path}.device") if not os.path.exists(path)]
     try:
         uuid = device_uuid or Sync.device_uuid_from(f"{db_path}.device")
     except (OSError, ValueError) as exc:
@@ -73,6 +78,7 @@ def run_sync(db_path: str, device_uuid: str | None, token: str | None, base_url:
 
     sync = Sync(client, uuid)
     progress = SyncProgress(show_progress)
+    failure = None
     with stop_on_signals("sync", "the page in hand", sync.request_stop) as signalled, mirror:
         try:
             with contextlib.closing(progress):   # the bar ends before any message below it
@@ -81,19 +87,31 @@ def run_sync(db_path: str, device_uuid: str | None, token: str | None, base_url:
             done = sync.summary.acked
             resume = (f"\n{done} items were stored and acknowledged before this; run the "
                       "command again to resume") if done else ""
-            return fail_to_run("sync", f"{exc}{resume}")
+            failure = f"{exc}{resume}"
         except KeyboardInterrupt:
             click.echo(f"basecrm-like sync: aborted; {sync.summary.acked} items stored and "
                        "acknowledged, the page in hand comes back on the next run", err=True)
             return EXIT_INTERRUPTED
-        counts = mirror.counts()
+        if failure is None:
+            counts = mirror.counts()
+    if failure is not None:
+        if not sync.summary.acked:
+            # a first run that got nowhere: leave no empty mirror or device file behind
+            remove_files(new_files)
+        return fail_to_run("sync", failure)
 
-    if summary.session_id is None:
+    if as_json:
+        print_json({"db": db_path, "session_id": summary.session_id, "pages": summary.pages,
+                    "seen": summary.seen, "acked": summary.acked, "nacked": summary.nacked,
+                    "by_type": dict(summary.by_type), "stopped": summary.stopped,
+                    "elapsed": round(summary.elapsed, 3), "mirror": dict(counts)})
+    elif summary.session_id is None:
         click.echo("nothing new since the last sync")
     else:
         click.echo(f"synced {summary.describe()} in {summary.elapsed:.1f} s")
-    click.echo(f"mirror {db_path}: " + (", ".join(f"{t} {n}" for t, n in counts.items())
-                                        or "empty"))
+    if not as_json:
+        click.echo(f"mirror {db_path}: " + (", ".join(f"{t} {n}" for t, n in counts.items())
+                                            or "empty"))
     if summary.stopped:
         click.echo(f"stopped by {signalled[0] if signalled else 'request'} before the queue was "
                    "drained; run the command again to continue", err=True)

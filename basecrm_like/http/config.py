@@ -47,6 +47,7 @@ class ClientOptions(TypedDict, total=False):
     user: str | None
     cache_ttl: float
     rate_limit: float | None
+    parse_dates: bool
 
 
 _KNOWN_OPTIONS = frozenset(ClientOptions.__annotations__)
@@ -84,6 +85,9 @@ class Configuration:
       0 turns the cache off).
     - ``rate_limit``: requests per second for every call of the client (default None:
       no limit on our side; the server still answers 429 beyond its own).
+    - ``parse_dates``: return the catalog's date and datetime attributes as
+      ``datetime.date`` and timezone-aware ``datetime.datetime`` (default False:
+      strings, as the API sends them and the official client returns them).
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
@@ -112,6 +116,7 @@ class Configuration:
         self.user: str | None = options.get("user")
         self.cache_ttl: float = options.get("cache_ttl", DEFAULT_CACHE_TTL)
         self.rate_limit: float | None = options.get("rate_limit")
+        self.parse_dates: bool = bool(options.get("parse_dates", False))
 
     def __repr__(self) -> str:
         token = "set" if self.access_token else "missing"

@@ -114,7 +114,8 @@ class BaseError(Error):
             if self.http_status >= 500
             else "see the errors above"
         )
-        return f"{head}: {'; '.join(parts) or 'no error details'}. What to do: {hint}."
+        details = "; ".join(parts).rstrip(".")   # a detail's own full stop, not two
+        return f"{head}: {details or 'no error details'}. What to do: {hint}."
 
 
 def _error_item(raw: Mapping[str, Any]) -> Munch:

@@ -21,6 +21,7 @@ from ..http.transport import HttpClient
 from ..support.decimals import parse_decimal
 from ..support.suggest import did_you_mean
 from .cache import ReferenceCache
+from .checks import check_list_params, encode_checked, parse_date_fields
 from .pagination import iterate_pages, split_paging
 
 # which actions each public method belongs to
@@ -211,6 +212,8 @@ class Service:
         return path if id is None else f"{path}/{id}"
 
     def _list(self, parents: tuple[Any, ...], params: Mapping[str, Any]) -> Records:
+        if params and getattr(self.http_client.config, "strict", True):
+            check_list_params(self.resource, params)
         _, _, records = self.http_client.get(self._path(parents), params=params or None)
         return [self.coerce(r) for r in records]
 
@@ -274,7 +277,7 @@ class Service:
                 continue
             if spec.access == "r":
                 continue
-            body[key] = encode_value(spec, value)
+            body[key] = encode_checked(res, spec, value, encode_value)
         return body
 
     def coerce(self, record: Any) -> Any:
@@ -283,6 +286,8 @@ class Service:
             for spec in self.resource.decimal_fields:
                 if record.get(spec.name) is not None:
                     record[spec.name] = decode_value(spec, record[spec.name])
+            if getattr(self.http_client.config, "parse_dates", False):
+                parse_date_fields(self.resource, record)
         return record
 
 

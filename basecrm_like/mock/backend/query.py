@@ -208,7 +208,7 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
     if "sort_by" in args:
         sort = args["sort_by"].strip()
         name = sort.split(":")[0]
-        sortable = ("id", *res.sort_by)
+        sortable = tuple(dict.fromkeys(("id", *res.sort_by)))   # each name once
         if name not in sortable and not (name == "custom_fields" and res.has_custom_fields):
             raise _invalid("sort_by", f"cannot sort by {name!r}; sortable: {', '.join(sortable)}")
         if sort.count(":") > (2 if name == "custom_fields" else 1) or (

@@ -44,3 +44,16 @@ def test_sync_line_names_the_biggest_types(every_call: None,
                               by_type={"deal": 3, "lead": 2, "user": 1, "tag": 1})
     SyncProgress(True)(summary)
     assert capsys.readouterr().err == "sync: 7 items, 1 pages (deal=3 lead=2 tag=1 user=1)\n"
+
+
+def test_export_line_counts_records_and_their_speed(every_call: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from basecrm_like.cli.progress import RecordProgress
+
+    progress = RecordProgress(True, "exporting deals")
+    for done in range(1, 4):
+        progress(done)
+    progress.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("exporting deals: 3 records, ") and lines[-1].endswith(
+        " records/s")
