@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .backend.exposure import check_listener
 from .backend.faults import parse_spec
 from .backend.oauth import DEFAULT_TOKEN_TTL
 from .backend.oauth_clients import parse_oauth_client
@@ -59,6 +60,13 @@ def _within(low: float, high: float | None = None, *, low_open: bool = False) ->
     return check
 
 
+def _admin_token(value: Any) -> str:
+    if not isinstance(value, str) or len(value) < 16 or not value.isprintable() \
+            or any(c.isspace() for c in value):
+        raise ValueError("an admin token is at least 16 printable characters, no spaces")
+    return value
+
+
 MOCK_OPTIONS: tuple[MockOption, ...] = (
     MockOption("host", ("--host",), str, "127.0.0.1", "Address to listen on."),
     MockOption("port", ("--port",), int, DEFAULT_PORT,
@@ -93,6 +101,10 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
     MockOption("access_log", ("--verbose",), bool, False,
                "Log every request with its status and duration (logger "
                "basecrm_like.mock.access)."),
+    MockOption("admin_token", ("--admin-token",), str, None,
+               "Token the control plane (/_mock/*) requires as 'Authorization: Bearer T'; "
+               "required when --host is not a loopback address.", metavar="T",
+               parse=_admin_token),
 )
 
 
@@ -123,4 +135,5 @@ def resolve(values: Mapping[str, Any]) -> dict[str, Any]:
             resolved[option.name] = _apply(option, values.get(option.name))
         except ValueError as exc:
             raise ValueError(f"{option.flags[0]}: {exc}") from None
+    check_listener(resolved["host"], resolved["admin_token"])
     return resolved

@@ -29,6 +29,7 @@ from ..backend.ratelimit import RateLimiter
 from ..backend.store import Store
 from ..backend.tokens import TokenInfo, Tokens
 from .admin import admin_routes
+from .control import check_control_request
 from .errors import error_response
 from .faults import fault_response
 from .oauth import oauth_routes
@@ -48,7 +49,8 @@ class MockApp:
     ``faults``/``fault_seed``: see :mod:`..backend.faults`; ``seed``: extra contacts,
     leads and deals to create; ``oauth_clients``/``token_ttl``: see
     :mod:`..backend.oauth`; ``access_log``: log each request with its status and
-    duration to the ``basecrm_like.mock.access`` logger (these are the options of
+    duration to the ``basecrm_like.mock.access`` logger; ``admin_token``: what the
+    control plane requires (see :mod:`.control`) (these are the options of
     :mod:`..options`). ``routes``: endpoints to serve besides the API's;
     ``clock``: the time OAuth codes and tokens expire by.
     """
@@ -59,7 +61,8 @@ class MockApp:
                  seed: int = 0, oauth_clients: Iterable[OAuthClientSpec] = (),
                  token_ttl: float = DEFAULT_TOKEN_TTL, access_log: bool = False,
                  routes: Iterable[Route] = (),
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 admin_token: str | None = None) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.tokens = Tokens(list(tokens), clock=clock)
@@ -68,6 +71,7 @@ class MockApp:
         self.oauth = OAuthServer(self.tokens, oauth_clients, token_ttl, clock=clock)
         self.seed_count = seed
         self.access_log = access_log
+        self.admin_token = admin_token
         self.request_log = RequestLog()
         self.router = Router([
             *api_routes(),
@@ -167,6 +171,8 @@ class MockApp:
 
     def _dispatch(self, request: Request, request_id: str) -> Response:
         route, values = self.router.match(request)
+        if route.internal:
+            check_control_request(request, self.admin_token)
         user_id = 1
         if not route.public:
             _check_headers(request)
