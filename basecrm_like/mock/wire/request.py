@@ -15,6 +15,7 @@ from ..backend.errors import error
 from ..backend.store import Store, dumps
 from ..backend.validation import parse_envelope
 from ..backend.values import INT64
+from .request_log import ENTRY_BODY_LIMIT
 
 MAX_BODY = 1024 * 1024
 _UNSET = object()
@@ -59,8 +60,8 @@ def parse_json(raw: bytes) -> Any:
 def logged_body(request: Request) -> Any:
     """The JSON body for the request log (None when absent, too big or not JSON)."""
     length = request.content_length
-    if not length or length > MAX_BODY:
-        return None
+    if not length or length > ENTRY_BODY_LIMIT:
+        return None  # the log says it omitted the body; no need to parse it
     try:
         return parse_json(request.get_data(cache=True))
     except ValueError:
