@@ -42,7 +42,7 @@ def call(app: MockApp, method: str, path: str, body: Any = None,
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "123456789012345678901234567890"])
 def test_numbers_the_store_cannot_hold_are_refused(app: MockApp, number: str) -> None:
     status, body = call(app, "POST", "/v2/contacts",
-                        '{"data": {"last_name": "A", "custom_fields": {"a": %s}}}' % number)
+                        '{"data": {"last_name": "A", "custom_fields": {"a": ' + number + '}}}')
     assert status == 400
     assert body["errors"][0]["error"]["code"] == "invalid_payload"
     # nothing was stored that could break later answers
