@@ -28,9 +28,9 @@ KILLS = 5
 
 pytestmark = pytest.mark.xfail(
     strict=False,
-    reason="needs rows whose answer was lost to be journaled as uncertain and skipped by "
-           "--resume (the importer's uncertain-row work); until then a cut answer can be "
-           "re-created on resume")
+    reason="keyless: rows whose answer was lost must be reported with the status "
+           "'uncertain'; the importer still reports them as 'skipped' ('may exist already') "
+           "until its uncertain-row work lands (keyed runs and 'no duplicate' already hold)")
 
 
 def write_rows(path: Path, keyed: bool) -> None:
