@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -51,7 +51,7 @@ def read_whole(resp: requests.Response, method: str, path: str, deadline: float)
         return resp.content  # already read (an answer built in memory)
     chunks: list[bytes] = []
     try:
-        for chunk in resp.iter_content(_CHUNK):
+        for chunk in _arriving(resp):
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 resp.close()
@@ -75,6 +75,23 @@ def read_whole(resp: requests.Response, method: str, path: str, deadline: float)
     resp._content = body  # noqa: SLF001
     resp._content_consumed = True  # type: ignore[attr-defined]  # noqa: SLF001
     return body
+
+
+def _arriving(resp: requests.Response) -> Iterator[bytes]:
+    """The body in the pieces it arrives in: ``read1`` returns after one read of
+    the socket, where ``read(n)`` would wait for all ``n`` bytes, a trickling
+    server's whole answer. Falls back to requests' own iteration for a raw
+    stream without ``read1`` (a test double)."""
+    raw = resp.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from resp.iter_content(_CHUNK)
+        return
+    while True:
+        chunk = read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 def redirect_error(resp: requests.Response, method: str, path: str,

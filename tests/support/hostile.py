@@ -29,6 +29,10 @@ Respond = Callable[[BaseHTTPRequestHandler, bytes], None]
 class Hostile:
     url: str
     hits: list[tuple[str, str]] = field(default_factory=list)
+    #: body bytes a trickling server got out before it finished or the client hung up
+    sent: int = 0
+    #: set once a trickling server stopped sending
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 @contextlib.contextmanager
@@ -77,20 +81,32 @@ def answering(status: int, body: bytes, headers: dict[str, str] | None = None
     return _serving(respond)
 
 
-def trickling(body: bytes, interval: float) -> contextlib.AbstractContextManager[Hostile]:
+@contextlib.contextmanager
+def trickling(body: bytes, interval: float) -> Iterator[Hostile]:
     """A 200 JSON answer whose headers come at once and whose body comes one byte
-    per ``interval`` seconds: no single read ever waits long enough to time out."""
+    per ``interval`` seconds: no single read ever waits long enough to time out.
+    ``sent`` counts the bytes that went out before the client hung up."""
+    state: list[Hostile] = []
+
     def respond(handler: BaseHTTPRequestHandler, _: bytes) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.flush()
-        for byte in body:
-            handler.wfile.write(bytes([byte]))
+        hostile = state[0]
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
             handler.wfile.flush()
-            time.sleep(interval)
-    return _serving(respond)
+            for byte in body:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                hostile.sent += 1
+                time.sleep(interval)
+        finally:
+            hostile.finished.set()
+
+    with _serving(respond) as hostile:
+        state.append(hostile)
+        yield hostile
 
 
 def truncating_proxy(upstream: str, *, methods: tuple[str, ...] = ("POST",),

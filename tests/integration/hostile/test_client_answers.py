@@ -75,12 +75,15 @@ def test_redirect_is_a_typed_error_naming_the_location() -> None:
 
 
 def test_trickling_server_cannot_hold_a_call_past_the_timeout() -> None:
-    body = json.dumps({"items": [], "meta": {}}).encode() + b" " * 200
+    body = json.dumps({"items": [], "meta": {}}).encode() + b" " * 400
     with trickling(body, interval=0.05) as server:
         with pytest.raises(TimeoutError, match="still arriving"):
             # each byte comes well within the read timeout; the whole answer does not
             client_for(server.url, timeout=0.5).contacts.list()
+        assert server.finished.wait(30)
         assert len(server.hits) == 1
+    # the client hung up long before the end: the server could not send it all
+    assert server.sent < len(body) // 2
 
 
 def test_truncated_answer_is_the_typed_connection_error_after_sending() -> None:
