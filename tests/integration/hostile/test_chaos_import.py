@@ -23,14 +23,14 @@ from tests.support.hostile import truncating_proxy
 
 #: the full run (2,000 rows) takes minutes on a busy machine; the suite runs a
 #: smaller one, CHAOS_ROWS=2000 runs it whole
-ROWS = int(os.environ.get("CHAOS_ROWS", "300"))
+ROWS = int(os.environ.get("CHAOS_ROWS", "200"))
 KILLS = 5
 
-pytestmark = pytest.mark.xfail(
+KEYLESS_PENDING = pytest.mark.xfail(
     strict=False,
-    reason="keyless: rows whose answer was lost must be reported with the status "
-           "'uncertain'; the importer still reports them as 'skipped' ('may exist already') "
-           "until its uncertain-row work lands (keyed runs and 'no duplicate' already hold)")
+    reason="rows whose answer was lost must be reported with the status 'uncertain'; the "
+           "importer still reports them as 'skipped' ('may exist already') until its "
+           "uncertain-row work lands ('no duplicate' already holds)")
 
 
 def write_rows(path: Path, keyed: bool) -> None:
@@ -58,7 +58,8 @@ def run_import(args: list[str], env: dict[str, str], kill_after: float | None,
         return process.wait(600)
 
 
-@pytest.mark.parametrize("keyed", [True, False], ids=["keyed", "keyless"])
+@pytest.mark.parametrize("keyed", [pytest.param(True, id="keyed"),
+                                   pytest.param(False, id="keyless", marks=KEYLESS_PENDING)])
 def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: bool) -> None:
     draw = random.Random(7 if keyed else 11)
     source = tmp_path / "rows.csv"
