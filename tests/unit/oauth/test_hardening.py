@@ -13,7 +13,14 @@ import pytest
 from basecrm_like.errors import ConfigurationError
 from basecrm_like.http.config import Configuration
 from basecrm_like.http.transport import HttpClient
-from basecrm_like.oauth import FileTokenStore, MemoryTokenStore, OAuthError, Token, TokenManager
+from basecrm_like.oauth import (
+    FileTokenStore,
+    MemoryTokenStore,
+    OAuthError,
+    SqliteTokenStore,
+    Token,
+    TokenManager,
+)
 from basecrm_like.oauth.errors import TokenStoreError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and flock")
@@ -46,12 +53,13 @@ def expired() -> Token:
 
 
 @posix_only
-def test_processes_sharing_a_file_store_refresh_once(tmp_path: Path) -> None:
-    path = tmp_path / "tokens.json"
-    FileTokenStore(path).save("alice", expired())
+@pytest.mark.parametrize("kind", [FileTokenStore, SqliteTokenStore])
+def test_processes_sharing_a_file_store_refresh_once(tmp_path: Path, kind: type) -> None:
+    path = tmp_path / "tokens.store"
+    kind(path).save("alice", expired())
     server = RotatingServer("refresh-1")
     # separate store objects: separate threading locks, like separate processes
-    managers = [TokenManager(server, FileTokenStore(path), "alice") for _ in range(2)]  # type: ignore[arg-type]
+    managers = [TokenManager(server, kind(path), "alice") for _ in range(2)]  # type: ignore[arg-type]
     barrier = threading.Barrier(2)
     results: list[str] = []
     failures: list[BaseException] = []
