@@ -151,6 +151,8 @@ class Journal:
                         item = json.loads(line)
                     except ValueError:
                         continue              # a line torn by a crash
+                    except RecursionError as exc:
+                        raise self._bad_line(i, exc) from None
                     if not isinstance(item, dict):
                         continue
                     if i == 0:
@@ -160,9 +162,14 @@ class Journal:
                         header = item
                         continue
                     if "r" in item and "s" in item:
-                        self.entries[int(item["r"])] = JournalEntry(
-                            item["s"], item.get("id"), item.get("h", ""), item.get("c"),
-                            item.get("f"), item.get("m"), bool(item.get("u")))
+                        try:
+                            if not isinstance(item["s"], str):
+                                raise TypeError(f"status {item['s']!r:.40} is not a string")
+                            self.entries[int(item["r"])] = JournalEntry(
+                                item["s"], item.get("id"), item.get("h", ""), item.get("c"),
+                                item.get("f"), item.get("m"), bool(item.get("u")))
+                        except (TypeError, ValueError, OverflowError) as exc:
+                            raise self._bad_line(i, exc) from None
                         self.finished = False
                     elif "finished" in item:
                         self.finished = True
@@ -172,6 +179,11 @@ class Journal:
             raise JournalError(f"{self.path} is not an import journal; delete it or pick "
                                "another --report")
         return header
+
+    def _bad_line(self, index: int, exc: BaseException) -> JournalError:
+        return JournalError(f"the journal {self.path}, line {index + 1}, is not a journal entry "
+                            f"({type(exc).__name__}: {str(exc)[:100]}); was the file edited? "
+                            "Restore it, or delete it to start the import over")
 
     # -- queries -------------------------------------------------------------------------
     def done(self, row: int, fingerprint: str) -> JournalEntry | None:

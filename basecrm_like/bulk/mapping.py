@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ..catalog import ADDRESS_KEYS, Field, RequiredIf, Resource
@@ -75,12 +76,29 @@ def load_map_file(path: str) -> dict[str, str]:
 
 
 # -- coercion ---------------------------------------------------------------------------
+#: unknown columns noted one by one; beyond this, one note sums them up
+MAX_COLUMN_NOTES = 5
+
+
 @dataclass(frozen=True)
 class _Target:
     kind: str                 # field | custom | address | ignore | readonly | unknown
     name: str = ""
     spec: Field | None = None
-    hint: str = ""
+    known_hint: str = ""
+    #: for an unknown attribute: the resource to suggest a close name from
+    suggest_from: Resource | None = None
+
+    @cached_property
+    def hint(self) -> str:
+        """Why the column is unknown; the "did you mean" search runs only when
+        asked for, not for every one of a file's thousands of stray columns."""
+        res = self.suggest_from
+        if self.known_hint or res is None:
+            return self.known_hint
+        close = did_you_mean(self.name, (f.name for f in res.fields if f.access != "r"))
+        hint = f"{res.model_name} has no attribute {self.name!r}"
+        return hint + (f"; did you mean {close!r}?" if close else "")
 
 
 @dataclass
@@ -136,24 +154,31 @@ class ColumnMapper:
         if whole is not None and whole.type == "address":  # address.city, billing_address.city
             if rest in ADDRESS_KEYS:
                 return _Target("address", str(rest), whole)
-            return _Target("unknown", name, hint=f"{head} has no key {rest!r}; the keys are "
+            return _Target("unknown", name, known_hint=f"{head} has no key {rest!r}; the keys are "
                            f"{', '.join(ADDRESS_KEYS)}")
         spec = res.field(name)
         if spec is not None:
             return _Target("readonly" if spec.access == "r" else "field", name, spec)
-        close = did_you_mean(name, (f.name for f in res.fields if f.access != "r"))
-        hint = f"{res.model_name} has no attribute {name!r}"
-        hint += f"; did you mean {close!r}?" if close else ""
-        return _Target("unknown", name, hint=hint)
+        return _Target("unknown", name, suggest_from=res)
 
     def header_notes(self, columns: Iterable[str]) -> list[str]:
         """What will happen to unknown columns (read-only ones are ignored silently)."""
         notes = []
+        unknown: list[str] = []
         for column in columns:
             t = self.target(column)
             if t.kind == "unknown":
-                notes.append(f"column {column!r}: {t.hint}; rows with a value in it fail "
-                             f"(use --map {column!r}=attribute, or --map {column!r}=- to ignore it)")
+                unknown.append(column)
+                if len(unknown) <= MAX_COLUMN_NOTES:
+                    notes.append(f"column {column!r}: {t.hint}; rows with a value in it fail "
+                                 f"(use --map {column!r}=attribute, or --map {column!r}=- to "
+                                 "ignore it)")
+        if len(unknown) > MAX_COLUMN_NOTES:
+            # a file with thousands of stray columns gets one note, not thousands
+            shown = ", ".join(repr(c[:40]) for c in unknown[:MAX_COLUMN_NOTES])
+            return [f"{len(unknown)} columns are not attributes (the first: {shown}, ...); rows "
+                    "with a value in one of them fail (map them with --map COLUMN=attribute, "
+                    "or ignore one with --map COLUMN=-)"]
         return notes
 
     # -- values -------------------------------------------------------------------------

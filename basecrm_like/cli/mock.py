@@ -15,8 +15,17 @@ from typing import Any
 
 import click
 
+from ..mock.backend.dbcheck import EXIT_BAD_DATABASE, DatabaseProblem
 from ..mock.options import MOCK_OPTIONS, MockOption, resolve
 from ..mock.process import READY_PREFIX
+
+EXIT_INTERRUPTED = 130
+
+
+class UnusableDatabase(click.ClickException):
+    """A ``--db`` file the server cannot serve: one line, exit status 2."""
+
+    exit_code = EXIT_BAD_DATABASE
 
 
 def as_click_option(option: MockOption) -> Callable[[Any], Any]:
@@ -57,6 +66,14 @@ def mock_command(**values: Any) -> None:
     Stops cleanly on Ctrl-C or SIGTERM.
     """
     try:
+        _run(values)
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _run(values: dict[str, Any]) -> None:
+    try:
         settings = resolve(values)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -75,6 +92,8 @@ def mock_command(**values: Any) -> None:
         raise click.ClickException(
             f"cannot listen on {settings['host']}:{settings['port']}: {exc.strerror or exc}"
         ) from None
+    except DatabaseProblem as exc:
+        raise UnusableDatabase(str(exc)) from None
 
     def announce() -> None:
         click.echo(f"{READY_PREFIX}{server.url}")

@@ -12,6 +12,16 @@ import requests
 from ..support.suggest import suggestion
 from ..version import VERSION
 from .errors import ConfigurationError
+from .option_checks import (
+    check_backoff,
+    check_bool,
+    check_explicit_base_url,
+    check_finite_timeout,
+    check_header_value,
+    check_token_characters,
+    check_url_port,
+)
+from .redaction import redact_url_credentials
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -98,6 +108,9 @@ class Configuration:
                 f"unknown option {name!r}{suggestion(name, _KNOWN_OPTIONS)}; the options are: "
                 f"{', '.join(sorted(_KNOWN_OPTIONS))}"
             )
+        check_explicit_base_url(dict(options))
+        if options.get("verbose") is not None:
+            check_bool("verbose", options.get("verbose"))
         token = options.get("access_token")
         self.access_token: str | None = token if token is not None else os.environ.get(TOKEN_ENV)
         base_url = options.get("base_url") or os.environ.get(BASE_URL_ENV) or PRODUCTION_URL
@@ -121,7 +134,8 @@ class Configuration:
     def __repr__(self) -> str:
         token = "set" if self.access_token else "missing"
         return (
-            f"<Configuration base_url={self.base_url!r} access_token=<{token}> "
+            f"<Configuration base_url={redact_url_credentials(str(self.base_url))!r} "
+            f"access_token=<{token}> "
             f"timeout={self.timeout!r} max_retries={self.max_retries!r} verbose={self.verbose!r}>"
         )
 
@@ -155,6 +169,8 @@ class Configuration:
         if not isinstance(self.user_agent, str) or not self.user_agent.strip():
             raise ConfigurationError("user_agent must be a non-empty string; the API rejects "
                                      "requests without a User-Agent")
+        check_header_value("user_agent", self.user_agent)
+        check_backoff(self.backoff_factor)
         return True
 
     def _validate_token(self) -> None:
@@ -172,6 +188,7 @@ class Configuration:
                 "access_token contains whitespace; copy the token again without spaces or "
                 "line breaks (a trailing newline from a file is the usual cause)"
             )
+        check_token_characters("access_token", token)
         if len(token) != PERSONAL_TOKEN_LENGTH:
             raise ConfigurationError(
                 f"access_token has {len(token)} characters; personal access tokens have "
@@ -201,9 +218,11 @@ class Configuration:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(
-                f"base_url must be an http(s) URL such as {PRODUCTION_URL!r}, got {url!r}; "
+                f"base_url must be an http(s) URL such as {PRODUCTION_URL!r}, got "
+                f"{redact_url_credentials(url) if isinstance(url, str) else url!r}; "
                 f"check the base_url option or {BASE_URL_ENV}"
             )
+        check_url_port(url)
 
     def _validate_timeout(self) -> None:
         values = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,)
@@ -214,3 +233,4 @@ class Configuration:
                 f"timeout must be a positive number of seconds or a (connect, read) pair of them, "
                 f"got {self.timeout!r}"
             )
+        check_finite_timeout(self.timeout)

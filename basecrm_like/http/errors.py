@@ -25,6 +25,8 @@ __all__ = [
     "ResourceError",
     "ServerError",
     "TimeoutError",
+    "UnexpectedResponseError",
+    "RedirectError",
     "UnknownAttributeError",
 ]
 
@@ -135,20 +137,29 @@ class ResourceError(BaseError):
 
 
 class RateLimitError(BaseError):
-    """A 429 answer. ``retry_after`` is the server's advice in seconds, or None."""
+    """A 429 answer. ``retry_after`` is the server's advice in seconds, or None.
+
+    ``requested_retry_after`` is what the server asked for when that was more
+    than the client accepts to wait (``retry_after`` then holds the cap).
+    """
 
     def __init__(self, http_status: int = 429, logref: str | None = None,
                  errors: Iterable[Mapping[str, Any]] | None = None,
                  headers: Mapping[str, str] | None = None,
                  body_excerpt: str | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None,
+                 requested_retry_after: str | None = None) -> None:
         self.retry_after = retry_after
+        self.requested_retry_after = requested_retry_after
         super().__init__(http_status, logref, errors, headers, body_excerpt)
 
     def _message(self) -> str:
         text = super()._message()
         if self.retry_after is not None:
             text += f" Retry after {self.retry_after:g} seconds."
+        if self.requested_retry_after is not None:
+            text += (f" (The server asked for Retry-After: {self.requested_retry_after!s:.40}; "
+                     f"the client caps the wait at {self.retry_after:g} seconds.)")
         return text
 
 
@@ -156,11 +167,49 @@ class ServerError(BaseError):
     """A 5xx answer. Retried automatically for idempotent requests."""
 
 
+class UnexpectedResponseError(BaseError):
+    """A success status whose body is not the API's JSON answer: an HTML page from
+    a proxy or captive portal, invalid JSON, JSON nested beyond reason.
+
+    Whether a write it answered was applied is unknown: check before sending it
+    again. ``reason`` says what was wrong with the body.
+    """
+
+    def __init__(self, http_status: int, reason: str, *, method: str = "", path: str = "",
+                 headers: Mapping[str, str] | None = None,
+                 body_excerpt: str | None = None) -> None:
+        self.reason = reason
+        self.method = method
+        self.path = path
+        super().__init__(http_status, None, None, headers, body_excerpt)
+
+    def _message(self) -> str:
+        where = f"{self.method} {self.path}: ".lstrip() if self.method else ""
+        excerpt = f" Body starts: {self.body_excerpt!r}." if self.body_excerpt else ""
+        return (f"{where}HTTP {self.http_status} but {self.reason}.{excerpt} What to do: check "
+                "base_url points at the API and no proxy answers in its place; for a write, "
+                "check whether it was applied before sending it again.")
+
+
+class RedirectError(UnexpectedResponseError):
+    """A 3xx answer. The API never redirects, and the client does not follow
+    redirects (a token must not travel to another host)."""
+
+    def _message(self) -> str:
+        return (f"{self.method} {self.path}: HTTP {self.http_status} redirect to "
+                f"{self.reason!r}, which the API never sends. What to do: check base_url "
+                "(scheme, host, a missing or extra path) and any proxy in between.")
+
+
 class ConnectionError(Error, requests.exceptions.ConnectionError):  # noqa: A001
     """The server could not be reached, or closed the connection with no answer.
 
     Also a ``requests.exceptions.ConnectionError``, so existing handlers keep working.
+    ``request_sent`` is True when the connection was lost after the request went
+    out (its answer cut short): a write may then have been applied.
     """
+
+    request_sent: bool = False
 
 
 class TimeoutError(Error, requests.exceptions.Timeout):  # noqa: A001

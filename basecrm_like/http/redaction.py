@@ -15,6 +15,21 @@ _SECRET_JSON = re.compile(rf'("(?:{_SECRET_FIELDS})"\s*:\s*)"[^"]*"')
 _SECRET_FORM = re.compile(rf"(?<![\w-])((?:{_SECRET_FIELDS}|code)=)[^&\s]*")
 
 
+#: ``scheme://user:password@`` in a URL; the user part is kept, it helps to tell URLs apart
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/@\s:]*):([^/@\s]*)@")
+
+
+def redact_url_credentials(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@host`` replaced."""
+    return _URL_CREDENTIALS.sub(rf"\1\2:{REDACTED}@", text)
+
+
+def url_password(url: str) -> str | None:
+    """The password in a URL's user info, to be redacted wherever it shows up."""
+    match = _URL_CREDENTIALS.search(url)
+    return match.group(3) if match and match.group(3) else None
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
 
@@ -29,5 +44,6 @@ def redact_secrets(text: str, secrets: Iterable[str]) -> str:
 
 def redact_secret_fields(text: str) -> str:
     """``text`` with the values of credential fields (JSON or form) replaced by ``<redacted>``."""
+    text = redact_url_credentials(text)
     text = _SECRET_JSON.sub(rf'\1"{REDACTED}"', text)
     return _SECRET_FORM.sub(rf"\1{REDACTED}", text)

@@ -5,6 +5,7 @@ API's rules on top of it, and the one reading of ``Retry-After``.
 """
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -103,6 +104,22 @@ def build_retry(max_retries: int, backoff_factor: float) -> ApiRetry:
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds the server asks us to wait: ``Retry-After`` as seconds or an HTTP date,
     at most :data:`MAX_RETRY_AFTER`; None when absent or unreadable."""
+    seconds = _requested_seconds(headers)
+    if seconds is None:
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+def capped_retry_after(headers: Mapping[str, str] | None) -> str | None:
+    """The ``Retry-After`` a server sent when :func:`parse_retry_after` cut it down
+    to :data:`MAX_RETRY_AFTER` (for messages saying what was capped), else None."""
+    seconds = _requested_seconds(headers)
+    if seconds is None or not seconds > MAX_RETRY_AFTER:
+        return None
+    return str((headers or {}).get("Retry-After", "")).strip()
+
+
+def _requested_seconds(headers: Mapping[str, str] | None) -> float | None:
     value = headers.get("Retry-After") if headers else None
     if value is None:
         return None
@@ -111,8 +128,10 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     except ValueError:
         try:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
-    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+    if math.isnan(seconds):
+        return None
+    return seconds
 
 

@@ -16,12 +16,21 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from . import errors
+from .answers import decode_answer, is_json_type, read_whole, redirect_error
 from .config import Configuration
 from .encoding import decode_json, encode_json, encode_params
 from .envelopes import unwrap_envelope, wrap_envelope
 from .logging import enable_verbose_logging, log_request, log_response, request_logging
-from .redaction import redact_secrets
-from .retry import ApiRetry, Limiter, attempt_limiter, build_retry, parse_retry_after
+from .option_checks import check_token_characters
+from .redaction import redact_secrets, url_password
+from .retry import (
+    ApiRetry,
+    Limiter,
+    attempt_limiter,
+    build_retry,
+    capped_retry_after,
+    parse_retry_after,
+)
 
 ERROR_EXCERPT = 200
 
@@ -145,7 +154,10 @@ class HttpClient:
 
     def authorization(self) -> str:
         if self._token_source is not None:
-            return f"Bearer {self._token_source.access_token()}"
+            token = self._token_source.access_token()
+            # a token with a line break would make requests raise with the whole header
+            check_token_characters("the OAuth2 access token", token)
+            return f"Bearer {token}"
         return f"Bearer {self.config.access_token}"
 
     def post_form(self, url: str, form: Mapping[str, str], *,
@@ -188,16 +200,19 @@ class HttpClient:
             resp = self.session.request(
                 method, url, params=params or None, data=data, headers=headers, auth=auth,
                 timeout=self.config.timeout, verify=self.config.verify_ssl,
-                allow_redirects=False,
+                allow_redirects=False, stream=True,
             )
+            read_whole(resp, method, _path_of(url), time.monotonic() + _read_timeout(self.config))
+        except errors.Error:
+            raise  # already typed (an answer cut short or too slow), not a failure to connect
         except requests.exceptions.Timeout:
             raise self._timeout_error(method, url) from None
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):
                 raise self._timeout_error(method, url) from None
-            raise errors.ConnectionError(
+            raise errors.ConnectionError(self.redact(
                 f"{method} {_path_of(url)}: cannot reach {self._host_of(url)} "
-                f"({_root_cause(exc)}); check base_url and the network, then retry",
+                f"({_root_cause(exc)}); check base_url and the network, then retry", secrets),
             ) from None
         finally:
             attempt_limiter.reset(context)
@@ -223,17 +238,16 @@ class HttpClient:
         )
 
     def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
+        method = (resp.request.method or "") if resp.request is not None else ""
+        path = _path_of(resp.url or "")
+        if 300 <= resp.status_code < 400:
+            raise redirect_error(resp, method, path, self.redact)
         if not 200 <= resp.status_code < 300:
             raise self.error_for(resp)
-        content_type = resp.headers.get("Content-Type", "")
-        if "json" in content_type and resp.content:
-            try:
-                decoded = decode_json(resp.content)
-            except ValueError:
-                return resp.status_code, resp.headers, resp.content
-            body = decoded if raw else unwrap_envelope(decoded)
-        else:
-            body = resp.content
+        decoded = decode_answer(resp, method, path, self.redact, decode_json)
+        if not resp.content:
+            return resp.status_code, resp.headers, decoded
+        body = decoded if raw else unwrap_envelope(decoded)
         return resp.status_code, resp.headers, body
 
     def error_for(self, resp: requests.Response) -> errors.BaseError:
@@ -245,10 +259,11 @@ class HttpClient:
         status = resp.status_code
         text = self.redact(resp.text) if resp.content else ""
         payload: Any = None
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            payload = None
+        if is_json_type(resp.headers.get("Content-Type", "")):
+            try:
+                payload = json.loads(text)
+            except (ValueError, RecursionError):
+                payload = None
         error_list: list[Any] = []
         logref = resp.headers.get("X-Request-Id")
         excerpt = None
@@ -263,7 +278,8 @@ class HttpClient:
         if status == 422:
             return errors.ResourceError(*args)
         if status == 429:
-            return errors.RateLimitError(*args, retry_after=parse_retry_after(resp.headers))
+            return errors.RateLimitError(*args, retry_after=parse_retry_after(resp.headers),
+                                         requested_retry_after=capped_retry_after(resp.headers))
         if 400 <= status < 500:
             return errors.RequestError(*args)
         return errors.ServerError(*args)
@@ -278,9 +294,18 @@ class HttpClient:
     def secrets(self) -> Iterable[str]:
         """Values that must never be logged; OAuth adds its tokens here."""
         values = [self.config.access_token] if self.config.access_token else []
+        password = url_password(self.config.base_url)
+        if password:
+            values.append(password)
         if self._token_source is not None:
             values.extend(self._token_source.secrets())
         return values
+
+
+def _read_timeout(config: Configuration) -> float:
+    """Seconds a whole answer may take to arrive once its headers are in."""
+    timeout = config.timeout
+    return float(timeout[1] if isinstance(timeout, tuple) else timeout)
 
 
 def _is_read_timeout(exc: BaseException) -> bool:

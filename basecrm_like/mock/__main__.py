@@ -13,10 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .backend.dbcheck import EXIT_BAD_DATABASE, DatabaseProblem
 from .options import MOCK_OPTIONS, resolve
 
 READY_LINE = "listening on {url}"
 EXIT_CANNOT_RUN = 1
+EXIT_INTERRUPTED = 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +38,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = parser()
     try:
         settings = resolve(vars(args.parse_args(argv)))
@@ -55,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cannot listen on {settings['host']}:{settings['port']}: {exc.strerror or exc}",
               file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except DatabaseProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
 
     def announce() -> None:
         print(READY_LINE.format(url=server.url), flush=True)

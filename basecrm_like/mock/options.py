@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backend.events import DEFAULT_RETENTION
+from .backend.exposure import check_listener
 from .backend.faults import parse_spec
 from .backend.oauth import DEFAULT_TOKEN_TTL
 from .backend.oauth_clients import parse_oauth_client
@@ -85,6 +86,13 @@ def check_modes(settings: Mapping[str, Any]) -> None:
         raise ValueError("--cassette is the file that --record-from records into")
 
 
+def _admin_token(value: Any) -> str:
+    if not isinstance(value, str) or len(value) < 16 or not value.isprintable() \
+            or any(c.isspace() for c in value):
+        raise ValueError("an admin token is at least 16 printable characters, no spaces")
+    return value
+
+
 MOCK_OPTIONS: tuple[MockOption, ...] = (
     MockOption("host", ("--host",), str, "127.0.0.1", "Address to listen on."),
     MockOption("port", ("--port",), int, DEFAULT_PORT,
@@ -136,6 +144,10 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
                "Send this recorded file's requests to the mock, print where its answers "
                "differ in status or shape from the recording, and exit (1 on drift).",
                metavar="FILE", parse=_existing_file),
+    MockOption("admin_token", ("--admin-token",), str, None,
+               "Token the control plane (/_mock/*) requires as 'Authorization: Bearer T'; "
+               "required when --host is not a loopback address.", metavar="T",
+               parse=_admin_token),
 )
 
 
@@ -167,4 +179,5 @@ def resolve(values: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError as exc:
             raise ValueError(f"{option.flags[0]}: {exc}") from None
     check_modes(resolved)
+    check_listener(resolved["host"], resolved["admin_token"])
     return resolved

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..http import errors
 from .errors import OAuthError
 from .flow import OAuth2
+from .locking import refresh_lock
 from .stores import TokenStore
 from .token import DEFAULT_LEEWAY, Token
 
@@ -103,6 +104,11 @@ class TokenManager:
         return token.expired(leeway, now=self.clock())
 
     def _refresh_locked(self, reason: str) -> None:
+        with refresh_lock(self.store, self.user):
+            self._refresh_held(reason)
+
+    def _refresh_held(self, reason: str) -> None:
+        """Under both locks: adopt what another process saved, else refresh."""
         current = self._token
         stored = self.store.load(self.user)
         if stored is not None and stored.access_token != current.access_token:
@@ -123,6 +129,8 @@ class TokenManager:
         try:
             new = self.oauth.refresh(current.refresh_token)
         except OAuthError as exc:
+            if exc.error == "invalid_grant" and self._adopt_saved(current):
+                return
             self._refused = (current.refresh_token, exc)
             raise
         self.refresh_count += 1
@@ -131,6 +139,25 @@ class TokenManager:
         logger.info("refreshed the OAuth2 access token of user %r (%s); expires in %s s",
                     self.user, reason,
                     f"{new.expires_in:g}" if new.expires_in is not None else "never")
+
+    def _adopt_saved(self, refused: Token) -> bool:
+        """After ``invalid_grant``: another process (one without the shared lock, or
+        with a store that has none) may have rotated the refresh token and saved
+        the result. Adopt that token if it is usable."""
+        stored = self.store.load(self.user)
+        if stored is None or (stored.access_token == refused.access_token
+                              and stored.refresh_token == refused.refresh_token):
+            return False
+        self._remember(stored)
+        self._token = stored
+        if self._expiring(stored):
+            if not stored.refresh_token:
+                return False
+            self._install(self.oauth.refresh(stored.refresh_token))
+            self.refresh_count += 1
+        logger.info("refresh token of user %r was already used; adopted the token another "
+                    "process saved", self.user)
+        return True
 
     def _install(self, token: Token) -> None:
         """Save, then use: a crash between the two loses nothing."""

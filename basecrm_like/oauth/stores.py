@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from ..http import errors
 from ..support.files import atomic_write
 from .errors import TokenStoreError
+from .locking import file_lock
 from .token import Token
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "SqliteTokenStore", "TokenStore"]
@@ -76,7 +77,14 @@ class FileTokenStore:
       mode 0600, is written and fsynced, then ``os.replace``\\ d over the old one,
       so a crash leaves either the old or the new file, never half of one.
     - Never readable by others: files are created 0600 (and a directory it has
-      to create, 0700); a file found with wider permissions is tightened.
+      to create, 0700); a token file of this store found with wider permissions
+      is tightened (through the open file, never through a symbolic link, and
+      only once its content proved to be a token file: the mode of a file this
+      store did not write is never changed).
+    - ``path`` may be a symbolic link: it is read through, and a save writes
+      through to the link's target, atomically, with the temporary file in the
+      target's own directory. The link stays a link, so whoever else reads the
+      target sees the rotated refresh token.
     - A corrupt file raises :class:`TokenStoreError` naming the file instead of
       reading as "no token".
     - Safe across threads (a lock) and, on POSIX, across processes (``flock`` on
@@ -120,6 +128,12 @@ class FileTokenStore:
                 del tokens[user]
                 self._write(tokens)
 
+    def refresh_lock(self, user: str) -> contextlib.AbstractContextManager[None]:
+        """Held around a refresh so that processes sharing this file refresh one at
+        a time (``<file>.refresh.lock``; the user does not matter: one file, one lock)."""
+        target = self._target()
+        return file_lock(target.with_name(target.name + ".refresh.lock"))
+
     def users(self) -> list[str]:
         """The user names that have a token."""
         with self._lock:
@@ -137,20 +151,33 @@ class FileTokenStore:
         with os.fdopen(fd, "rb") as fh:
             mode = os.fstat(fh.fileno()).st_mode & 0o777
             raw = fh.read()
-        if mode & 0o077 and os.name == "posix":
-            logger.warning("token file %s was readable by others (mode %03o); setting it to 0600",
-                           self.path, mode)
-            with contextlib.suppress(OSError):
-                os.chmod(self.path, 0o600)
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise self._corrupt("it is not UTF-8 text") from None
-        except json.JSONDecodeError as exc:
-            raise self._corrupt(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
-            raise self._corrupt('it is not a {"version": 1, "tokens": {...}} object')
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise self._corrupt("it is not UTF-8 text") from None
+            except json.JSONDecodeError as exc:
+                raise self._corrupt(
+                    f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+            if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
+                raise self._corrupt('it is not a {"version": 1, "tokens": {...}} object')
+            if mode & 0o077 and os.name == "posix":
+                self._tighten(fh.fileno(), mode)
         return dict(data["tokens"])
+
+    def _tighten(self, fd: int, mode: int) -> None:
+        if self.path.is_symlink():
+            logger.warning("token file %s (a link to %s) is readable by others (mode %03o); "
+                           "the store leaves the mode of a linked file to you: chmod 600 it",
+                           self.path, os.path.realpath(self.path), mode)
+            return
+        logger.warning("token file %s was readable by others (mode %03o); setting it to 0600",
+                       self.path, mode)
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, 0o600)
+
+    def _target(self) -> Path:
+        """Where the bytes go: the link's target when ``path`` is a symbolic link."""
+        return Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
 
     def _corrupt(self, why: str) -> TokenStoreError:
         return TokenStoreError(
@@ -160,32 +187,20 @@ class FileTokenStore:
     def _write(self, tokens: Mapping[str, Any]) -> None:
         payload = json.dumps({"version": FILE_FORMAT_VERSION, "tokens": tokens},
                              indent=2, sort_keys=True).encode("utf-8")
-        directory = self.path.parent
+        target = self._target()
+        directory = target.parent
         if not directory.exists():
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            atomic_write(self.path, payload, 0o600, before_replace=self._before_replace)
+            atomic_write(target, payload, 0o600, before_replace=self._before_replace)
         except OSError as exc:
             raise TokenStoreError(
                 f"cannot write token file {self.path} ({exc.strerror}); check the directory "
                 f"{directory} exists and is writable") from None
 
-    @contextlib.contextmanager
-    def _process_lock(self) -> Iterator[None]:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: threads only
-            yield
-            return
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        if not self.path.parent.exists():
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+    def _process_lock(self) -> contextlib.AbstractContextManager[None]:
+        target = self._target()  # one lock per file, whichever link leads to it
+        return file_lock(target.with_name(target.name + ".lock"))
 
 
 class SqliteTokenStore:
@@ -228,6 +243,11 @@ class SqliteTokenStore:
     def delete(self, user: str) -> None:
         with self._connect() as conn:
             conn.execute(f"DELETE FROM {self.table} WHERE user = ?", (user,))
+
+    def refresh_lock(self, user: str) -> contextlib.AbstractContextManager[None]:
+        """Held around a refresh so that processes sharing this database refresh one
+        at a time (``<database>.refresh.lock``)."""
+        return file_lock(self.path.with_name(self.path.name + ".refresh.lock"))
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -15,6 +15,12 @@ __all__ = ["DEFAULT_LEEWAY", "Token"]
 DEFAULT_LEEWAY = 60.0
 
 
+def well_formed_token(value: object) -> bool:
+    """A token is sent in a header: a non-empty string of printable ASCII, no spaces."""
+    return isinstance(value, str) and bool(value) and value.isascii() and value.isprintable() \
+        and not any(c.isspace() for c in value)
+
+
 @dataclass
 class Token:
     """An OAuth2 access token with its refresh token.
@@ -30,6 +36,16 @@ class Token:
     token_type: str = "bearer"
     #: the lifetime granted, in seconds (``expires_in`` of the answer), if known
     expires_in: float | None = None
+
+    def __post_init__(self) -> None:
+        # Checked where a token enters (an answer, a store, your code): a value
+        # that cannot be a header would otherwise surface, whole, in some
+        # library's error message at the first request.
+        for name in ("access_token", "refresh_token"):
+            value = getattr(self, name)
+            if value is not None and not well_formed_token(value):
+                raise ValueError(f"the {name} holds a character a token cannot hold "
+                                 "(whitespace, a line break, a control or non-ASCII character)")
 
     @classmethod
     def from_response(cls, payload: Mapping[str, Any], now: float | None = None) -> Token:
@@ -48,14 +64,18 @@ class Token:
             lifetime = None
         issued = time.time() if now is None else now
         refresh = payload.get("refresh_token")
-        return cls(
-            access_token=access,
-            refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-            expires_at=issued + lifetime if lifetime is not None else None,
-            scope=payload.get("scope") if isinstance(payload.get("scope"), str) else None,
-            token_type="bearer",
-            expires_in=lifetime,
-        )
+        try:
+            return cls(
+                access_token=access,
+                refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+                expires_at=issued + lifetime if lifetime is not None else None,
+                scope=payload.get("scope") if isinstance(payload.get("scope"), str) else None,
+                token_type="bearer",
+                expires_in=lifetime,
+            )
+        except ValueError as exc:
+            raise OAuthError("invalid_response", f"the token endpoint's answer is unusable: {exc}",
+                             200) from None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Token:

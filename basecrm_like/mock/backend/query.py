@@ -104,9 +104,12 @@ def _field_condition(res: Resource, name: str, value: str, out: Listing) -> None
         out.params += [path, 1 if parse_bool(name, value) else 0]
     elif spec.type in ("decimal", "number"):
         try:
-            number = float(Decimal(value.strip()))
-        except InvalidOperation:
-            raise _invalid(name, f"{value!r} is not a number") from None
+            exact = Decimal(value.strip())
+            if not exact.is_finite():
+                raise InvalidOperation
+            number = float(exact)
+        except (InvalidOperation, ValueError, OverflowError):
+            raise _invalid(name, f"{value!r} is not a finite number") from None
         out.where.append(f"CAST({expr} AS REAL) = ?")
         out.params += [path, number]
     elif spec.type in ("tags", "integer_list"):
@@ -230,4 +233,6 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
         out.per_page = _parse_int("per_page", args["per_page"])
         if not 1 <= out.per_page <= res.max_per_page:
             raise _invalid("per_page", f"must be between 1 and {res.max_per_page}")
+    if (out.page - 1) * out.per_page > INT64:
+        raise _invalid("page", f"{out.page} is beyond the last page any listing can have")
     return out

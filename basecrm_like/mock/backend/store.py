@@ -23,6 +23,7 @@ from typing import Any
 
 from ...catalog import RESOURCES, Resource
 from . import events
+from .dbcheck import check_database
 
 Parent = int | str
 
@@ -61,6 +62,8 @@ class Store:
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or ":memory:"
+        if path:
+            check_database(path)
         self.lock = threading.RLock()
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         if path:

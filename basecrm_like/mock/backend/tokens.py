@@ -6,12 +6,14 @@ the API's 401 for expired ones without touching the request path.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import error
+from .values import INT64
 
 #: accepted when the server is started without any token (documented, not a secret)
 DEV_TOKEN = "basecrm-like-mock-development-token-0000000000000000000000000000"
@@ -48,6 +50,10 @@ class Tokens:
             scopes: tuple[str, ...] | None = None) -> TokenInfo:
         if not isinstance(token, str) or not token or any(c.isspace() for c in token):
             raise ValueError("a token must be a non-empty string without whitespace")
+        if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= INT64:
+            raise ValueError(f"user_id must be an integer from 1 to {INT64}")
+        if expires_at is not None and not math.isfinite(expires_at):
+            raise ValueError("expires_at must be a finite time")
         info = TokenInfo(token, user_id, expires_at, scopes or TokenInfo.scopes)
         with self._lock:
             self._tokens[token] = info

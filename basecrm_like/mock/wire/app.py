@@ -32,6 +32,7 @@ from ..backend.stubs import StubBook
 from ..backend.tokens import TokenInfo, Tokens
 from .admin import admin_routes
 from .cassettes import front_for
+from .control import check_control_request
 from .document import openapi_routes
 from .errors import error_response
 from .faults import fault_response
@@ -56,8 +57,9 @@ class MockApp:
     leads and deals to create; ``oauth_clients``/``token_ttl``: see
     :mod:`..backend.oauth`; ``access_log``: log each request with its status and
     duration to the ``basecrm_like.mock.access`` logger; ``record_from`` +
-    ``cassette``, ``replay``, ``compare``: see :mod:`.cassettes` (these are the
-    options of :mod:`..options`). ``routes``: endpoints to serve besides the API's;
+    ``cassette``, ``replay``, ``compare``: see :mod:`.cassettes`; ``admin_token``:
+    what the control plane requires (see :mod:`.control`) (these are the options of
+    :mod:`..options`). ``routes``: endpoints to serve besides the API's;
     ``clock``: the time OAuth codes and tokens expire by; ``firehose_retention``:
     seconds the Firehose stream keeps events (:mod:`.firehose`).
     """
@@ -71,7 +73,8 @@ class MockApp:
                  clock: Callable[[], float] = time.time,
                  firehose_retention: float = DEFAULT_RETENTION,
                  record_from: str | None = None, cassette: str | None = None,
-                 replay: str | None = None, compare: str | None = None) -> None:
+                 replay: str | None = None, compare: str | None = None,
+                 admin_token: str | None = None) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         self.front, self.comparing = front_for(record_from, cassette, replay, compare)
@@ -81,6 +84,7 @@ class MockApp:
         self.oauth = OAuthServer(self.tokens, oauth_clients, token_ttl, clock=clock)
         self.seed_count = seed
         self.access_log = access_log
+        self.admin_token = admin_token
         self.request_log = RequestLog()
         self.stubs = StubBook()
         self.router = Router([
@@ -196,6 +200,8 @@ class MockApp:
 
     def _dispatch(self, request: Request, request_id: str) -> Response:
         route, values = self.router.match(request)
+        if route.internal:
+            check_control_request(request, self.admin_token)
         user_id = 1
         if not route.public:
             _check_headers(request)

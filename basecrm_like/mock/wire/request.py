@@ -4,6 +4,7 @@ strict reading of its JSON body."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from ...catalog import Resource
 from ..backend.errors import error
 from ..backend.store import Store, dumps
 from ..backend.validation import parse_envelope
+from ..backend.values import INT64
+from .request_log import ENTRY_BODY_LIMIT
 
 MAX_BODY = 1024 * 1024
 _UNSET = object()
@@ -22,14 +25,30 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is beyond the range of a JSON number the API stores")
+    return number
+
+
+def _int64(text: str) -> int:
+    number = int(text)
+    if not -INT64 - 1 <= number <= INT64:
+        raise ValueError(f"{text[:40]}{'...' if len(text) > 40 else ''} is outside the 64-bit integer range")
+    return number
+
+
 def parse_json(raw: bytes) -> Any:
-    """Strict JSON: no NaN/Infinity, no lone surrogates, bounded nesting.
+    """Strict JSON: no NaN/Infinity (nor numbers that overflow to it), integers
+    within 64 bits, no lone surrogates, bounded nesting.
 
     Anything accepted here can be stored and sent back as valid UTF-8 JSON, so a
     client cannot make a later answer fail.
     """
     try:
-        value = json.loads(raw, parse_constant=_no_constants)
+        value = json.loads(raw, parse_constant=_no_constants, parse_float=_finite,
+                           parse_int=_int64)
         dumps(value).encode("utf-8")
     except RecursionError:
         raise ValueError("nested too deeply") from None
@@ -41,8 +60,8 @@ def parse_json(raw: bytes) -> Any:
 def logged_body(request: Request) -> Any:
     """The JSON body for the request log (None when absent, too big or not JSON)."""
     length = request.content_length
-    if not length or length > MAX_BODY:
-        return None
+    if not length or length > ENTRY_BODY_LIMIT:
+        return None  # the log says it omitted the body; no need to parse it
     try:
         return parse_json(request.get_data(cache=True))
     except ValueError:

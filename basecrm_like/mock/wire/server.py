@@ -19,6 +19,7 @@ from waitress.server import create_server
 from ..options import DEFAULT_THREADS, OPTION_NAMES, resolve
 from .app import MockApp
 from .cassettes import run_comparison
+from .control import check_listener, exposure_warning
 from .controls import ServerControls
 from .routes import Route
 
@@ -41,6 +42,10 @@ class MockServer(ServerControls):
         self._thread: threading.Thread | None = None
         # waitress warns on every queued task and logs client disconnects: noise here
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        warning = exposure_warning(host)
+        if warning:
+            check_listener(host, app.admin_token)
+            logging.getLogger("basecrm_like.mock").warning(warning)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,115 @@
+"""The client against servers that answer wrongly: each answer ends in a typed
+error with a clear message, never in bytes handed over as records."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from basecrm_like import Client
+from basecrm_like.errors import (
+    ConnectionError,
+    RateLimitError,
+    RedirectError,
+    TimeoutError,
+    UnexpectedResponseError,
+)
+from basecrm_like.mock import serve
+from tests.support.hostile import answering, trickling, truncating_proxy
+
+TOKEN = "h" * 64
+
+
+def client_for(url: str, **options: object) -> Client:
+    return Client(access_token=TOKEN, base_url=url, max_retries=0, **options)  # type: ignore[arg-type]
+
+
+def test_html_page_with_200_is_an_unexpected_response() -> None:
+    with answering(200, b"<html>hello</html>", {"Content-Type": "text/html"}) as server:
+        client = client_for(server.url)
+        with pytest.raises(UnexpectedResponseError, match="text/html, not the API's JSON") as info:
+            client.contacts.list()
+        with pytest.raises(UnexpectedResponseError):
+            client.contacts.create(last_name="Ada")
+    assert info.value.http_status == 200
+    assert "<html>hello" in str(info.value)
+
+
+def test_invalid_json_labelled_json_is_an_unexpected_response() -> None:
+    with answering(200, b'{"items": [', {"Content-Type": "application/json"}) as server:
+        with pytest.raises(UnexpectedResponseError, match="not valid JSON"):
+            client_for(server.url).contacts.list()
+
+
+def test_plain_text_is_not_read_as_json() -> None:
+    body = json.dumps({"items": [{"data": {"id": 1}}]}).encode()
+    with answering(200, body, {"Content-Type": "text/plain"}) as server:
+        with pytest.raises(UnexpectedResponseError, match="text/plain"):
+            client_for(server.url).contacts.list()
+
+
+def test_plain_text_error_body_is_quoted_not_parsed() -> None:
+    body = json.dumps({"errors": [{"error": {"code": "forged", "message": "from text"}}]}).encode()
+    with answering(400, body, {"Content-Type": "text/plain"}) as server:
+        with pytest.raises(Exception) as info:
+            client_for(server.url).contacts.list()
+    assert getattr(info.value, "code", None) is None
+    assert "unexpected response body" in str(info.value)
+
+
+def test_deeply_nested_json_is_a_typed_error() -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    with answering(200, body, {"Content-Type": "application/json"}) as server:
+        with pytest.raises(UnexpectedResponseError, match="nests too deeply"):
+            client_for(server.url).contacts.list()
+
+
+def test_redirect_is_a_typed_error_naming_the_location() -> None:
+    with answering(302, b"", {"Location": "http://user:hunter2@elsewhere.example/v2/contacts"}
+                   ) as server:
+        with pytest.raises(RedirectError, match="redirect to") as info:
+            client_for(server.url).contacts.list()
+    assert info.value.http_status == 302
+    assert "elsewhere.example" in str(info.value)
+    assert "hunter2" not in str(info.value)
+
+
+def test_trickling_server_cannot_hold_a_call_past_the_timeout() -> None:
+    body = json.dumps({"items": [], "meta": {}}).encode() + b" " * 400
+    with trickling(body, interval=0.05) as server:
+        with pytest.raises(TimeoutError, match="still arriving"):
+            # each byte comes well within the read timeout; the whole answer does not
+            client_for(server.url, timeout=0.5).contacts.list()
+        assert server.finished.wait(30)
+        assert len(server.hits) == 1
+    # the client hung up long before the end: the server could not send it all
+    assert server.sent < len(body) // 2
+
+
+def test_truncated_answer_is_the_typed_connection_error_after_sending() -> None:
+    with serve() as mock, truncating_proxy(mock.url) as proxy:
+        client = Client(access_token=mock.token, base_url=proxy.url, max_retries=0)
+        with pytest.raises(ConnectionError, match="lost while the answer was arriving") as info:
+            client.contacts.create(last_name="Ada")
+        assert info.value.request_sent is True
+        direct = Client(access_token=mock.token, base_url=mock.url)
+        # the server applied it: the message's advice to check first is right
+        assert [c.last_name for c in direct.contacts.list(last_name="Ada")] == ["Ada"]
+
+
+def test_huge_retry_after_is_capped_and_the_message_says_so() -> None:
+    with answering(429, b"", {"Retry-After": "1e23"}) as server:
+        with pytest.raises(RateLimitError) as info:
+            client_for(server.url).contacts.list()
+    assert info.value.retry_after == 120
+    assert "asked for Retry-After: 1e23" in str(info.value)
+    assert "caps the wait at 120 seconds" in str(info.value)
+
+
+def test_password_in_base_url_never_reaches_an_error() -> None:
+    client = Client(access_token=TOKEN, base_url="http://user:PASSWORD@127.0.0.1:9",
+                    max_retries=0, timeout=2)
+    with pytest.raises(ConnectionError) as info:
+        client.contacts.list()
+    assert "PASSWORD" not in str(info.value)
+    assert "PASSWORD" not in repr(client.config)
