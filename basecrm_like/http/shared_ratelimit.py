@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigurationError
-from .ratelimit import DEFAULT_PAUSE
-from .retry import parse_retry_after
+from .ratelimit import DEFAULT_PAUSE, TokenBucket
+from .retry import Limiter, parse_retry_after
 
 STORE_SCHEMES = ("memory", "sqlite", "redis", "rediss")
 #: the library sleeps this much past the computed wait, for clock drift between processes
@@ -83,6 +83,16 @@ class SharedRateLimiter:
 
     def close(self) -> None:
         self._limiter.close()
+
+
+def build_limiter(rate: float | None, store: str | None) -> Limiter | None:
+    """No limiter without a rate; the adaptive in-process bucket without a store; a
+    budget kept in ``store`` with one."""
+    if not rate:
+        return None
+    if store is None:
+        return TokenBucket(rate)
+    return SharedRateLimiter(rate, store)
 
 
 def check_store(store: str) -> str:
