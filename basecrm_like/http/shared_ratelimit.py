@@ -71,6 +71,15 @@ class SharedRateLimiter:
 
     __call__ = acquire
 
+    def acquire_nowait(self) -> bool:
+        """Take a permit if the shared budget has one right now; never waits."""
+        if self._paused_until > self._clock() or not self._limiter.try_acquire(
+                self._key, blocking=False):
+            return False
+        with self._lock:
+            self.acquired += 1
+        return True
+
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         if status == 429:
             self.penalize(parse_retry_after(headers))
