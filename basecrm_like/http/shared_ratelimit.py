@@ -73,8 +73,10 @@ class SharedRateLimiter:
 
     def acquire_nowait(self) -> bool:
         """Take a permit if the shared budget has one right now; never waits."""
+        # blocking with no time rather than blocking=False: the library passes
+        # False positionally to the file lock, which filelock 4 takes as a timeout
         if self._paused_until > self._clock() or not self._limiter.try_acquire(
-                self._key, blocking=False):
+                self._key, blocking=True, timeout=0):
             return False
         with self._lock:
             self.acquired += 1

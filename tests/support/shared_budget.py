@@ -33,7 +33,7 @@ class BudgetRun:
 
 def run_processes(url: str, token: str, store: str | None, *, processes: int = 3,
                   requests: int = 100, rate: float = 10.0, timeout: float = 120.0) -> BudgetRun:
-    start_at = time.time() + 2.0   # room for every child to import before the first request
+    start_at = time.time() + 1.5   # room for every child to import before the first request
     command = [sys.executable, "-m", "tests.support.shared_budget", url, token, store or "",
                str(requests), str(rate), repr(start_at)]
     children = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
