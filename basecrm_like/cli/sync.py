@@ -18,6 +18,7 @@ from .shared import (
     fail_to_run,
     make_client,
     progress_option,
+    rate_option,
     stop_on_signals,
 )
 
@@ -28,6 +29,7 @@ from .shared import (
 @click.option("--device-uuid", metavar="UUID",
               help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
 @account_options
+@rate_option
 @progress_option
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,
                  base_url: str | None, show_progress: bool) -> None:
