@@ -31,10 +31,12 @@ class Tracer:
         from opentelemetry import trace
 
         self._trace = trace
+        # before a provider is installed this is a proxy that follows the one
+        # installed later, so it can be looked up once
+        self._otel_tracer = trace.get_tracer(INSTRUMENTATION)
 
     def _tracer(self) -> Any:
-        # looked up per span so a provider installed after the client is built is used
-        return self._trace.get_tracer(INSTRUMENTATION)
+        return self._otel_tracer
 
     @contextlib.contextmanager
     def action(self, name: str) -> Iterator[Any]:

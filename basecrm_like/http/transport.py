@@ -71,11 +71,12 @@ class HttpClient:
 
     def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
                  token_source: TokenSource | None = None,
-                 session: requests.Session | None = None, hooks: Hooks | None = None) -> None:
+                 session: requests.Session | None = None, hooks: Hooks | None = None,
+                 tracer: Tracer | None | Any = KEEP) -> None:
         """``limiter`` is asked before every attempt and told every answer;
         ``token_source`` supplies the bearer token instead of ``config.access_token``
         (OAuth2); ``session`` shares another HttpClient's pooled session; ``hooks``
-        replace those of ``config.hooks``."""
+        replace those of ``config.hooks`` and ``tracer`` the one ``config.tracing`` asks for."""
         self.config = config
         own_session = session is None and config.session is None
         self.session = session or config.session or requests.Session()
@@ -95,7 +96,7 @@ class HttpClient:
         if config.verbose:
             enable_verbose_logging()
         self.hooks = hooks if hooks is not None else Hooks(config.hooks)
-        self.tracer: Tracer | None = load_tracer(config.tracing)
+        self.tracer: Tracer | None = load_tracer(config.tracing) if tracer is KEEP else tracer
 
     @property
     def limiter(self) -> Limiter | None:
@@ -117,7 +118,7 @@ class HttpClient:
         slows down the client it was handed.
         """
         return HttpClient(self.config, limiter=limiter, token_source=self._token_source,
-                          session=self.session)
+                          session=self.session, hooks=self.hooks, tracer=self.tracer)
 
     def with_options(self, *, timeout: Any = KEEP, max_retries: Any = KEEP,
                      headers: Mapping[str, str] | None = None, limiter: Any = KEEP,
@@ -142,7 +143,7 @@ class HttpClient:
                 config.max_retries, config.backoff_factor, config.retry_statuses))
         return HttpClient(config, limiter=self._limiter if limiter is KEEP else limiter,
                           token_source=self._token_source, session=session,
-                          hooks=self.hooks.merged(hooks))
+                          hooks=self.hooks.merged(hooks), tracer=self.tracer)
 
     # -- the official surface -------------------------------------------------
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any, Any]:
