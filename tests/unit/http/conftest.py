@@ -49,9 +49,10 @@ def server(flaky: Flaky) -> Iterator[Any]:
         yield running
 
 
-@pytest.fixture
-def spans() -> Iterator[Any]:
-    """Every span finished during the test, from the SDK's in-memory exporter."""
+@pytest.fixture(scope="session")
+def span_exporter() -> Any:
+    """One in-memory exporter on the global tracer provider for the whole run: a
+    provider is installed once per process and keeps its processors."""
     pytest.importorskip("opentelemetry.sdk")
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
@@ -63,9 +64,12 @@ def spans() -> Iterator[Any]:
         provider = TracerProvider()
         trace.set_tracer_provider(provider)
     exporter = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(exporter)
-    provider.add_span_processor(processor)
-    try:
-        yield exporter
-    finally:
-        processor.shutdown()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def spans(span_exporter: Any) -> Any:
+    """Every span finished during the test."""
+    span_exporter.clear()
+    return span_exporter
