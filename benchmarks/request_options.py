@@ -2,7 +2,7 @@
 
     python benchmarks/request_options.py [N] [--no-budget]
 
-1. Per-call time of one GET on loopback (a fixture server in its own process),
+1. Per-call client CPU time of one GET on loopback (a fixture server in its own process),
    rounds interleaved so drift on a shared machine hits every variant alike:
    - the request path as it was before hooks, tracing and raw responses (the
      old ``HttpClient.request`` body, kept here as the baseline), against
@@ -61,8 +61,11 @@ def request_before(http: HttpClient, method: str, url: str, params: dict | None 
     return http.handle_response(resp, False)
 
 
-def timed(variants: dict[str, Callable[[], object]], n: int, rounds: int = 7) -> dict[str, float]:
-    """Median seconds per call of each variant over interleaved rounds."""
+def timed(variants: dict[str, Callable[[], object]], n: int, rounds: int = 9) -> dict[str, float]:
+    """Median CPU seconds of this process per call of each variant, over interleaved
+    rounds. CPU time rather than wall time: on a machine shared with other work the
+    wait for a core would swamp differences of microseconds. The server runs in its
+    own process, so its work is not counted."""
     for fn in variants.values():
         for _ in range(30):
             fn()
@@ -70,10 +73,10 @@ def timed(variants: dict[str, Callable[[], object]], n: int, rounds: int = 7) ->
     per_round = max(1, n // rounds)
     for _ in range(rounds):
         for name, fn in variants.items():
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(per_round):
                 fn()
-            samples[name].append((time.perf_counter() - start) / per_round)
+            samples[name].append((time.process_time() - start) / per_round)
     return {name: median(values) for name, values in samples.items()}
 
 
@@ -121,7 +124,7 @@ def client_overhead(n: int) -> None:
 
 
 def report(title: str, results: dict[str, float], n: int) -> None:
-    print(f"\n{title} ({n} GETs each, median of rounds)")
+    print(f"\n{title} ({n} GETs each, CPU us per call, median of rounds)")
     base = next(iter(results.values()))
     for name, seconds in results.items():
         print(f"  {name:45s} {seconds * 1e6:8.1f} us/call  ratio {seconds / base:.3f}")

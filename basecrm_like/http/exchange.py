@@ -114,7 +114,14 @@ class ApiResponse:
     elapsed: float = 0.0
     attempts: int = 1
     method: str = ""
-    url: str = ""
+    #: where it went, query apart: the public :attr:`url` is only worked out when read
+    request_url: str = field(default="", repr=False)
+    request_query: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def url(self) -> str:
+        """The URL without user info, credential query values redacted."""
+        return public_url(self.request_url, list(self.request_query))
 
     @property
     def request_id(self) -> str | None:

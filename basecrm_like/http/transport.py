@@ -202,7 +202,8 @@ class HttpClient:
             data=decode_body(resp.headers, resp.content, envelope=envelope) if parse
             else resp.content,
             content=resp.content, elapsed=resp.elapsed.total_seconds(), attempts=attempts,
-            method=prepared.method, url=prepared.public_url)
+            method=prepared.method, request_url=prepared.url,
+            request_query=tuple(prepared.query))
         capture(answer)
         return answer
 

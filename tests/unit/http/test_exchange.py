@@ -75,10 +75,12 @@ def test_decode_body_unwraps_or_keeps() -> None:
 
 def test_api_response_reads_request_id_meta_and_retries() -> None:
     content = b'{"items": [], "meta": {"type": "collection", "count": 0}}'
-    answer = ApiResponse(200, JSON, [], content, attempts=3, method="GET", url=f"{BASE}/v2/x")
+    answer = ApiResponse(200, JSON, [], content, attempts=3, method="GET",
+                         request_url=f"{BASE}/v2/x", request_query=(("access_token", "S"),))
     assert answer.request_id == "req-1" and answer.retries == 2
     assert answer.meta == {"type": "collection", "count": 0}
-    assert "req-1" in repr(answer) and "attempts=3" in repr(answer)
+    assert "req-1" in repr(answer) and "attempts=3" in repr(answer) and "S&" not in repr(answer)
+    assert answer.url == f"{BASE}/v2/x?access_token=%3Credacted%3E"
     assert ApiResponse(204, {}, b"", b"").meta is None
 
 
