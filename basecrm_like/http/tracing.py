@@ -34,6 +34,13 @@ class Tracer:
         # before a provider is installed this is a proxy that follows the one
         # installed later, so it can be looked up once
         self._otel_tracer = trace.get_tracer(INSTRUMENTATION)
+        self._idle = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+
+    @property
+    def active(self) -> bool:
+        """False until an SDK tracer provider is installed: spans nobody records
+        are not worth making."""
+        return not isinstance(self._trace.get_tracer_provider(), self._idle)
 
     def _tracer(self) -> Any:
         return self._otel_tracer

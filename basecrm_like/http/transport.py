@@ -211,6 +211,8 @@ class HttpClient:
                       earlier_attempts: int = 0) -> tuple[requests.Response, int]:
         """:meth:`send` told to the hooks and traced; the answer and the attempts it took."""
         hooks, tracer = self.hooks, self.tracer
+        if tracer is not None and not tracer.active:
+            tracer = None
         if not hooks and tracer is None:
             resp = self.send(prepared.method, prepared.url, prepared.query, prepared.data,
                              prepared.headers)

@@ -346,7 +346,7 @@ def _traced(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     def run(self: Service, *args: Any, **kwargs: Any) -> Any:
         # an HttpClient replaced by a test double has no tracer
         tracer = getattr(self.http_client, "tracer", None)
-        if not isinstance(tracer, Tracer):
+        if not isinstance(tracer, Tracer) or not tracer.active:
             return action(self, *args, **kwargs)
         with tracer.action(name):
             return action(self, *args, **kwargs)
