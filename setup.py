@@ -12,7 +12,10 @@ VERSION = re.search(
 CLI = ["click>=8.1", "tqdm>=4.64"]
 MOCK = ["Werkzeug>=2.3", "waitress>=2.1"]
 POSTGRES = ["SQLAlchemy>=2.0", "psycopg[binary]>=3.1"]
-TEST = CLI + MOCK + [
+OTEL = ["opentelemetry-api>=1.20"]
+RATELIMIT = ["pyrate-limiter>=4.5", "filelock>=3.12", "redis>=5.0"]
+TEST = CLI + MOCK + OTEL + RATELIMIT + [
+    "opentelemetry-sdk>=1.20",
     "pytest>=7.4",
     "pytest-timeout>=2.1",
     "responses>=0.23",
@@ -48,7 +51,7 @@ setup(
     python_requires=">=3.10",
     install_requires=["requests>=2.28", "urllib3>=2.0", "munch>=2.5"],
     extras_require={"cli": CLI, "mock": MOCK, "test": TEST, "docs": DOCS,
-                    "postgres": POSTGRES},
+                    "postgres": POSTGRES, "otel": OTEL, "ratelimit": RATELIMIT},
     entry_points={
         "console_scripts": ["basecrm-like = basecrm_like.cli:main"],
         "pytest11": ["basecrm_like = basecrm_like.mock.pytest_plugin"],

@@ -7,8 +7,9 @@ from . import services
 from .bulk import BulkService
 from .firehose import FirehoseService
 from .http.config import ClientOptions, Configuration
-from .http.ratelimit import TokenBucket
-from .http.transport import HttpClient
+from .http.exchange import ApiResponse
+from .http.shared_ratelimit import build_limiter
+from .http.transport import KEEP, HttpClient
 from .models import ModelFactory
 from .oauth import TokenManager
 from .search import SearchService
@@ -67,20 +68,46 @@ class Client:
         config = Configuration(**options)
         config.validate()
         self.config = config
-        self.http_client = HttpClient(
+        self._compose(HttpClient(
             config,
-            limiter=TokenBucket(config.rate_limit) if config.rate_limit else None,
+            limiter=build_limiter(config.rate_limit, config.rate_limit_store),
             token_source=None if config.oauth is None
             else TokenManager(config.oauth, config.token_store, config.user),
-        )
+        ), ReferenceCache(ttl=config.cache_ttl))
+
+    def _compose(self, http_client: HttpClient, cache: ReferenceCache) -> None:
+        self.config = http_client.config
+        self.http_client = http_client
         #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
-        self.cache = ReferenceCache(ttl=config.cache_ttl)
-        self._services = ServiceDirectory(self.http_client, cache=self.cache,
-                                          records=ModelFactory())
-        self.__sync = SyncService(self.http_client)
-        self.__bulk = BulkService(self.http_client, self._services)
-        self.__search = SearchService(self.http_client)
-        self.__firehose = FirehoseService(self.http_client)
+        self.cache = cache
+        self._services = ServiceDirectory(http_client, cache=cache, records=ModelFactory())
+        self.__sync = SyncService(http_client)
+        self.__bulk = BulkService(http_client, self._services)
+        self.__search = SearchService(http_client)
+        self.__firehose = FirehoseService(http_client)
+
+    def with_options(self, *, timeout: Any = KEEP, max_retries: Any = KEEP,
+                     headers: dict[str, str] | None = None, rate_limit: Any = KEEP,
+                     hooks: dict[str, Any] | None = None) -> Client:
+        """A client for some calls with other settings; this one is left unchanged.
+
+        It shares the connection pool, the token (and its refreshes) and the
+        reference cache; ``headers`` and ``hooks`` add to this client's. A
+        ``rate_limit`` (requests per second; 0 or None for none) draws from
+        the same ``rate_limit_store`` when one is set, else from a bucket of
+        its own::
+
+            client.with_options(timeout=5, max_retries=0).contacts.retrieve(1)
+        """
+        limiter: Any = KEEP
+        if rate_limit is not KEEP:
+            limiter = build_limiter(rate_limit, self.config.rate_limit_store)
+        http_client = self.http_client.with_options(
+            timeout=timeout, max_retries=max_retries, headers=headers, limiter=limiter,
+            hooks=hooks)
+        derived = object.__new__(Client)
+        derived._compose(http_client, self.cache)
+        return derived
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
@@ -113,12 +140,24 @@ class Client:
         return self.__firehose
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
-                body: Any = None) -> Any:
-        """Call any endpoint the catalog lacks, with the same envelopes, retries and errors.
+                body: Any = None, raw: bool = False) -> Any:
+        """Call any endpoint the catalog lacks, with the same envelopes, retries, rate
+        limit, hooks, redaction and errors.
 
-        ``path`` is relative to ``/v2`` (``"/collaborations"``); the answer is
-        unwrapped like the services' (a Munch, a list of Munch, or bytes).
+        ``path`` is relative to ``/v2`` (``"/collaborations"``) unless it names
+        its version (``"/v2/..."``, ``"/v3/deals"``). The answer is unwrapped like
+        the services' (a Munch, a list of Munch, or bytes). ``raw=True`` returns
+        the :class:`~basecrm_like.http.exchange.ApiResponse` with the body
+        unparsed (``.content``, ``.json()``) and the body sent as given.
         """
-        _, _, answer = self.http_client.request(method, path, params=params, body=body)
-        return answer
+        if raw:
+            return self.http_client.exchange(method, path, params=params, body=body,
+                                             envelope=False, parse=False)
+        return self.http_client.exchange(method, path, params=params, body=body).data
+
+    def request_with_response(self, method: str, path: str, params: dict[str, Any] | None = None,
+                              body: Any = None) -> ApiResponse:
+        """:meth:`request` with the whole answer: ``data`` unwrapped as usual, plus
+        status, headers, request id, attempts and ``meta``."""
+        return self.http_client.exchange(method, path, params=params, body=body)
 

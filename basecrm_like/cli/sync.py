@@ -21,6 +21,7 @@ from .shared import (
     fail_to_run,
     make_client,
     progress_option,
+    rate_option,
     stop_on_signals,
 )
 
@@ -32,6 +33,7 @@ from .shared import (
               help="Sync API device UUID. Default: kept in DB.device, created on the first run.")
 @firehose_sync_options
 @account_options
+@rate_option
 @progress_option
 @json_option
 def sync_command(db_path: str, device_uuid: str | None, token: str | None,

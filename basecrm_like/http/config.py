@@ -58,8 +58,16 @@ class ClientOptions(TypedDict, total=False):
     cache_ttl: float
     rate_limit: float | None
     parse_dates: bool
+    rate_limit_store: str | None
+    retry_statuses: Any
+    hooks: Any
+    headers: Any
+    tracing: bool | None
 
 
+#: ``BASECRM_LOG=debug`` (or ``info``) turns on the request log of programs you cannot change
+LOG_ENV = "BASECRM_LOG"
+LOG_LEVELS = ("debug", "info")
 _KNOWN_OPTIONS = frozenset(ClientOptions.__annotations__)
 
 
@@ -98,6 +106,18 @@ class Configuration:
     - ``parse_dates``: return the catalog's date and datetime attributes as
       ``datetime.date`` and timezone-aware ``datetime.datetime`` (default False:
       strings, as the API sends them and the official client returns them).
+    - ``rate_limit_store``: where that budget is kept: ``"memory"`` (default, this
+      process), ``"sqlite:///path"`` (shared by the processes of one host) or
+      ``"redis://host:port/db"`` (shared between hosts).
+    - ``retry_statuses``: the answers retried for GET, PUT and DELETE (default 500,
+      502, 503, 504); 429 is retried for every method whatever this says.
+    - ``hooks``: ``{"request": [...], "response": [...], "retry": [...]}``, callables
+      given a :class:`~basecrm_like.http.exchange.RequestEvent` (never the token).
+    - ``headers``: extra headers sent with every request.
+    - ``tracing``: OpenTelemetry spans (default: on when ``opentelemetry-api`` is
+      installed; False turns them off).
+
+    ``verbose`` defaults to on when ``$BASECRM_LOG`` is ``debug`` or ``info``.
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
@@ -117,7 +137,8 @@ class Configuration:
         self.base_url: str = base_url.rstrip("/") if isinstance(base_url, str) else base_url
         self.user_agent: str = options.get("user_agent") or default_user_agent()
         self.timeout: Timeout = options.get("timeout", 30)
-        self.verbose: bool = bool(options.get("verbose", False))
+        self.verbose: bool = bool(options.get(
+            "verbose", os.environ.get(LOG_ENV, "").strip().lower() in LOG_LEVELS))
         self.verify_ssl: bool | str = options.get("verify_ssl", True)
         self.max_retries: int = options.get("max_retries", 3)
         self.backoff_factor: float = options.get("backoff_factor", 0.5)
@@ -130,6 +151,11 @@ class Configuration:
         self.cache_ttl: float = options.get("cache_ttl", DEFAULT_CACHE_TTL)
         self.rate_limit: float | None = options.get("rate_limit")
         self.parse_dates: bool = bool(options.get("parse_dates", False))
+        self.rate_limit_store: str | None = options.get("rate_limit_store")
+        self.retry_statuses: Any = options.get("retry_statuses")
+        self.hooks: Any = options.get("hooks")
+        self.headers: Any = options.get("headers")
+        self.tracing: bool | None = options.get("tracing")
 
     def __repr__(self) -> str:
         token = "set" if self.access_token else "missing"
@@ -166,12 +192,35 @@ class Configuration:
             raise ConfigurationError(
                 f"rate_limit must be a number of requests per second >= 0 (None or 0: no limit), "
                 f"got {self.rate_limit!r}")
+        self._validate_request_options()
         if not isinstance(self.user_agent, str) or not self.user_agent.strip():
             raise ConfigurationError("user_agent must be a non-empty string; the API rejects "
                                      "requests without a User-Agent")
         check_header_value("user_agent", self.user_agent)
         check_backoff(self.backoff_factor)
         return True
+
+    def _validate_request_options(self) -> None:
+        statuses = self.retry_statuses
+        if statuses is not None and (isinstance(statuses, (str, bytes)) or not all(
+                isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599
+                for s in statuses)):
+            raise ConfigurationError(
+                f"retry_statuses must be HTTP error statuses (400-599), e.g. [500, 502, 503, "
+                f"504], got {statuses!r}")
+        if self.headers is not None and not (
+                hasattr(self.headers, "items")
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items())):
+            raise ConfigurationError(f"headers must map header names to strings, got {self.headers!r}")
+        if self.rate_limit_store is not None:
+            if not isinstance(self.rate_limit_store, str):
+                raise ConfigurationError("rate_limit_store must be a URL string such as "
+                                         "'sqlite:///path' or 'redis://host:port/0'")
+            if not self.rate_limit:
+                raise ConfigurationError("rate_limit_store needs rate_limit=<requests per "
+                                         "second>, the budget the store shares")
+        if self.tracing is not None and not isinstance(self.tracing, bool):
+            raise ConfigurationError(f"tracing must be True, False or None, got {self.tracing!r}")
 
     def _validate_token(self) -> None:
         token = self.access_token

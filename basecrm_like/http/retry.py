@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from urllib3.util.retry import Retry
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-RETRY_STATUSES = frozenset({502, 503, 504})
+#: answers retried for idempotent methods; a read that failed on a server error is safe to repeat
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 #: the longest pause a server's Retry-After can impose on us (seconds)
 MAX_RETRY_AFTER = 120.0
 
@@ -34,6 +35,10 @@ class Limiter(Protocol):
 #: HttpClient that sent it through the context of the call.
 attempt_limiter: ContextVar[Limiter | None] = ContextVar("basecrm_like_attempt_limiter",
                                                            default=None)
+#: Told of every attempt urllib3 is about to repeat, with the failed one's status
+#: (None for a connection failure): hooks and spans count retries through it.
+attempt_observer: ContextVar[Callable[[int | None], None] | None] = ContextVar(
+    "basecrm_like_attempt_observer", default=None)
 
 
 class ApiRetry(Retry):
@@ -67,9 +72,12 @@ class ApiRetry(Retry):
         # Not exhausted, so another attempt follows. Attempts urllib3 makes
         # never reach HttpClient.send: the limiter hears of the answer here and
         # books the next attempt (the last answer is observed by send).
+        response = kwargs.get("response")
+        observer = attempt_observer.get()
+        if observer is not None:
+            observer(None if response is None else response.status)
         limiter = attempt_limiter.get()
         if limiter is not None:
-            response = kwargs.get("response")
             if response is not None:
                 limiter.observe(response.status, response.headers)
             limiter.acquire()
@@ -83,7 +91,17 @@ def backoff_delay(factor: float, attempt: int, ceiling: float) -> float:
     return random.uniform(top / 2, top)
 
 
-def build_retry(max_retries: int, backoff_factor: float) -> ApiRetry:
+def retry_statuses(configured: Iterable[int] | None) -> frozenset[int]:
+    """The statuses retried for idempotent methods: ``configured`` or the default.
+
+    429 is not among them: it is retried for every method whatever this says,
+    since the server refused the request without applying it.
+    """
+    return RETRY_STATUSES if configured is None else frozenset(configured)
+
+
+def build_retry(max_retries: int, backoff_factor: float,
+                statuses: Iterable[int] | None = None) -> ApiRetry:
     return ApiRetry(
         total=max_retries,
         connect=max_retries,
@@ -92,7 +110,7 @@ def build_retry(max_retries: int, backoff_factor: float) -> ApiRetry:
         other=0,
         redirect=0,
         allowed_methods=IDEMPOTENT_METHODS,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=retry_statuses(statuses),
         backoff_factor=backoff_factor,
         backoff_max=30,
         respect_retry_after_header=True,

@@ -5,9 +5,12 @@ change without touching how bytes go over the wire.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
@@ -18,19 +21,31 @@ from urllib3.exceptions import ReadTimeoutError
 from . import errors
 from .answers import decode_answer, is_json_type, read_whole, redirect_error
 from .config import Configuration
-from .encoding import decode_json, encode_json, encode_params
-from .envelopes import unwrap_envelope, wrap_envelope
+from .encoding import decode_json
+from .envelopes import unwrap_envelope
+from .exchange import (
+    ApiResponse,
+    PreparedRequest,
+    RequestEvent,
+    capture,
+    prepare_request,
+    resolve_url,
+)
+from .hooks import Hook, Hooks
 from .logging import enable_verbose_logging, log_request, log_response, request_logging
 from .option_checks import check_token_characters
+from .pools import session_sharing_pools
 from .redaction import redact_secrets, url_password
 from .retry import (
     ApiRetry,
     Limiter,
     attempt_limiter,
+    attempt_observer,
     build_retry,
     capped_retry_after,
     parse_retry_after,
 )
+from .tracing import Tracer, load_tracer
 
 ERROR_EXCERPT = 200
 
@@ -45,6 +60,10 @@ class TokenSource(Protocol):
     def secrets(self) -> list[str]: ...
 
 
+#: "leave this option as it is" for :meth:`HttpClient.with_options`
+KEEP: Any = object()
+
+
 class HttpClient:
     """Sends requests to ``{base_url}/v2{url}`` and returns ``(status, headers, body)``.
 
@@ -56,10 +75,12 @@ class HttpClient:
 
     def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
                  token_source: TokenSource | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, hooks: Hooks | None = None,
+                 tracer: Tracer | None | Any = KEEP) -> None:
         """``limiter`` is asked before every attempt and told every answer;
         ``token_source`` supplies the bearer token instead of ``config.access_token``
-        (OAuth2); ``session`` shares another HttpClient's pooled session."""
+        (OAuth2); ``session`` shares another HttpClient's pooled session; ``hooks``
+        replace those of ``config.hooks`` and ``tracer`` the one ``config.tracing`` asks for."""
         self.config = config
         own_session = session is None and config.session is None
         self.session = session or config.session or requests.Session()
@@ -68,7 +89,8 @@ class HttpClient:
         if not isinstance(getattr(self.session.get_adapter(config.base_url), "max_retries", None),
                           ApiRetry):
             adapter = HTTPAdapter(
-                max_retries=build_retry(config.max_retries, config.backoff_factor),
+                max_retries=build_retry(config.max_retries, config.backoff_factor,
+                                        config.retry_statuses),
                 pool_connections=config.pool_size,
                 pool_maxsize=config.pool_size,
             )
@@ -77,6 +99,8 @@ class HttpClient:
                 self.session.mount(prefix, adapter)
         if config.verbose:
             enable_verbose_logging()
+        self.hooks = hooks if hooks is not None else Hooks(config.hooks)
+        self.tracer: Tracer | None = load_tracer(config.tracing) if tracer is KEEP else tracer
 
     @property
     def limiter(self) -> Limiter | None:
@@ -98,7 +122,32 @@ class HttpClient:
         slows down the client it was handed.
         """
         return HttpClient(self.config, limiter=limiter, token_source=self._token_source,
-                          session=self.session)
+                          session=self.session, hooks=self.hooks, tracer=self.tracer)
+
+    def with_options(self, *, timeout: Any = KEEP, max_retries: Any = KEEP,
+                     headers: Mapping[str, str] | None = None, limiter: Any = KEEP,
+                     hooks: Mapping[str, list[Hook]] | None = None) -> HttpClient:
+        """A new HttpClient over the same pools and token source with these settings.
+
+        ``headers`` and ``hooks`` add to this client's; the others replace. A
+        different ``max_retries`` needs adapters of its own, which share this
+        session's pool managers, so connections are still shared.
+        """
+        config = copy.copy(self.config)
+        if timeout is not KEEP:
+            config.timeout = timeout
+        if max_retries is not KEEP:
+            config.max_retries = max_retries
+        if headers:
+            config.headers = {**(self.config.headers or {}), **headers}
+        config.validate()
+        session = self.session
+        if config.max_retries != self.config.max_retries:
+            session = session_sharing_pools(session, build_retry(
+                config.max_retries, config.backoff_factor, config.retry_statuses))
+        return HttpClient(config, limiter=self._limiter if limiter is KEEP else limiter,
+                          token_source=self._token_source, session=session,
+                          hooks=self.hooks.merged(hooks), tracer=self.tracer)
 
     # -- the official surface -------------------------------------------------
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any, Any]:
@@ -122,35 +171,89 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
     ) -> tuple[int, Any, Any]:
-        """Send one request; raise a typed error for any non-2xx answer."""
-        method = method.upper()
-        full_url = self.build_url(url)
-        all_headers = {
-            "Accept": "application/json",
-            "User-Agent": self.config.user_agent,
-            "Authorization": self.authorization(),
-        }
-        data = None
-        if body is not None:
-            all_headers["Content-Type"] = "application/json"
-            data = encode_json(body if raw else wrap_envelope(body)).encode("utf-8")
-        if headers:
-            all_headers.update(headers)
-        query = encode_params(params)
-        resp = self.send(method, full_url, query, data, all_headers)
+        """Send one request; raise a typed error for any non-2xx answer.
+
+        ``raw`` sends and returns bodies without the ``data`` envelope.
+        """
+        answer = self.exchange(method, url, params=params, body=body, headers=headers,
+                               envelope=not raw)
+        return answer.status, answer.headers, answer.data
+
+    def exchange(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                 body: Any = None, headers: Mapping[str, str] | None = None,
+                 envelope: bool = True, parse: bool = True) -> ApiResponse:
+        """Send one request and return the whole answer; a typed error for any non-2xx one.
+
+        ``parse=False`` leaves the body as bytes in ``data``.
+        """
+        prepared = prepare_request(
+            self.build_url(url), method, authorization=self.authorization(),
+            user_agent=self.config.user_agent, params=params, body=body, envelope=envelope,
+            headers=headers, default_headers=self.config.headers)
+        resp, attempts = self.send_observed(prepared)
         if resp.status_code == 401 and self._token_source is not None \
                 and not (headers and "Authorization" in headers):
             # an expired OAuth2 token: refresh once, then repeat the request once
-            if self._token_source.renew(all_headers["Authorization"].partition(" ")[2]):
-                all_headers["Authorization"] = self.authorization()
-                resp = self.send(method, full_url, query, data, all_headers)
-        return self.handle_response(resp, raw)
+            if self._token_source.renew(prepared.headers["Authorization"].partition(" ")[2]):
+                prepared = dataclasses.replace(
+                    prepared, headers={**prepared.headers, "Authorization": self.authorization()})
+                resp, more = self.send_observed(prepared, attempts)
+                attempts += more
+        if 300 <= resp.status_code < 400:
+            raise redirect_error(resp, prepared.method, _path_of(prepared.url), self.redact)
+        if not 200 <= resp.status_code < 300:
+            raise self.error_for(resp)
+        answer = ApiResponse(
+            status=resp.status_code, headers=resp.headers,
+            data=self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
+            else resp.content,
+            content=resp.content, elapsed=resp.elapsed.total_seconds(), attempts=attempts,
+            method=prepared.method, request_url=prepared.url,
+            request_query=tuple(prepared.query))
+        capture(answer)
+        return answer
+
+    def send_observed(self, prepared: PreparedRequest,
+                      earlier_attempts: int = 0) -> tuple[requests.Response, int]:
+        """:meth:`send` told to the hooks and traced; the answer and the attempts it took."""
+        hooks, tracer = self.hooks, self.tracer
+        if tracer is not None and not tracer.active:
+            tracer = None
+        if not hooks and tracer is None:
+            resp = self.send(prepared.method, prepared.url, prepared.query, prepared.data,
+                             prepared.headers)
+            return resp, _attempts_of(resp)
+        method, url = prepared.method, prepared.public_url
+        started = time.perf_counter()
+        attempt = earlier_attempts + 1
+
+        def on_retry(status: int | None) -> None:
+            nonlocal attempt
+            hooks.emit(RequestEvent("retry", method, url, attempt, status,
+                                    time.perf_counter() - started))
+            attempt += 1
+
+        hooks.emit(RequestEvent("request", method, url, attempt))
+        token = attempt_observer.set(on_retry)
+        try:
+            with (tracer.request(method, url) if tracer is not None
+                  else _no_span()) as span:
+                resp = self.send(prepared.method, prepared.url, prepared.query, prepared.data,
+                                 prepared.headers)
+                attempts = _attempts_of(resp)
+                if span is not None:
+                    span.answered(resp.status_code, earlier_attempts + attempts)
+        finally:
+            attempt_observer.reset(token)
+        hooks.emit(RequestEvent("response", method, url, earlier_attempts + attempts,
+                                resp.status_code, time.perf_counter() - started,
+                                resp.headers.get("X-Request-Id")))
+        return resp, attempts
 
     # -- building blocks ------------------------------------------------------
     def build_url(self, url: str) -> str:
-        if url.startswith(("http://", "https://")):
-            return url
-        return f"{self.config.base_url}{self.API_VERSION}{url}"
+        """``/contacts`` is a v2 path; ``/v2/...`` and ``/v3/...`` are taken as given."""
+        return resolve_url(self.config.base_url, url)
 
     def authorization(self) -> str:
         if self._token_source is not None:
@@ -237,18 +340,15 @@ class HttpClient:
             "raise the timeout option or retry later",
         )
 
-    def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
-        method = (resp.request.method or "") if resp.request is not None else ""
-        path = _path_of(resp.url or "")
-        if 300 <= resp.status_code < 400:
-            raise redirect_error(resp, method, path, self.redact)
-        if not 200 <= resp.status_code < 300:
-            raise self.error_for(resp)
+    def decode_success(self, resp: requests.Response, method: str, url: str,
+                       envelope: bool) -> Any:
+        """The result of a 2xx answer: its JSON (unwrapped with ``envelope``), a file's
+        bytes, or :class:`~.errors.UnexpectedResponseError` for any other body."""
+        path = _path_of(url)
         decoded = decode_answer(resp, method, path, self.redact, decode_json)
-        if not resp.content:
-            return resp.status_code, resp.headers, decoded
-        body = decoded if raw else unwrap_envelope(decoded)
-        return resp.status_code, resp.headers, body
+        if not resp.content or not envelope:
+            return decoded
+        return unwrap_envelope(decoded)
 
     def error_for(self, resp: requests.Response) -> errors.BaseError:
         """The typed error for an answer, whatever its body looks like.
@@ -306,6 +406,18 @@ def _read_timeout(config: Configuration) -> float:
     """Seconds a whole answer may take to arrive once its headers are in."""
     timeout = config.timeout
     return float(timeout[1] if isinstance(timeout, tuple) else timeout)
+
+
+def _attempts_of(resp: requests.Response) -> int:
+    """How many tries urllib3 made for this answer (its retry history plus one)."""
+    retries = getattr(resp.raw, "retries", None)
+    history = getattr(retries, "history", None)
+    return 1 + len(history) if history else 1
+
+
+@contextlib.contextmanager
+def _no_span() -> Iterator[None]:
+    yield None
 
 
 def _is_read_timeout(exc: BaseException) -> bool:

@@ -8,8 +8,9 @@ the methods of the actions its resource supports.
 """
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from munch import Munch
@@ -17,12 +18,14 @@ from munch import Munch
 from .. import catalog
 from ..catalog import Field, Resource
 from ..http.errors import ConfigurationError, InvalidArgumentError, UnknownAttributeError
+from ..http.tracing import Tracer
 from ..http.transport import HttpClient
 from ..support.decimals import parse_decimal
 from ..support.suggest import did_you_mean
 from .cache import ReferenceCache
 from .checks import check_list_params, encode_checked, parse_date_fields
 from .pagination import iterate_pages, split_paging
+from .raw import EAGER_ACTIONS, RawResponses
 
 # which actions each public method belongs to
 _METHOD_ACTIONS = {
@@ -84,9 +87,13 @@ class Service:
         for method, action in _METHOD_ACTIONS.items():
             if action not in cls.resource.actions:
                 setattr(cls, method, _Unsupported(method))
-            elif parents:
-                setattr(cls, method, _nested(getattr(Service, method), parents,
-                                             cls.resource.id_field))
+            else:
+                if parents:
+                    setattr(cls, method, _nested(getattr(Service, method), parents,
+                                                 cls.resource.id_field))
+                if method in EAGER_ACTIONS:
+                    setattr(cls, method, _traced(getattr(cls, method),
+                                                 f"{cls.resource.name}.{method}"))
         if not cls.__doc__:
             cls.__doc__ = f"Actions on {cls.resource.path}: " \
                           f"{', '.join(sorted(cls.resource.actions))}."
@@ -122,6 +129,12 @@ class Service:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.resource.path}>"
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """These actions answering with an :class:`~basecrm_like.http.exchange.ApiResponse`:
+        ``client.contacts.with_raw_response.retrieve(1).request_id``."""
+        return RawResponses(self)
 
     # -- actions (top-level signatures; nested classes get parent ids first) ----------
     def list(self, **params: Any) -> Records:
@@ -330,6 +343,20 @@ def _merge(args: tuple[Any, ...], kwargs: Mapping[str, Any], res: Resource) -> d
     if not attributes:
         raise ValueError(f"attributes for {res.model_name} are missing")
     return attributes
+
+
+def _traced(action: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``action`` inside a ``basecrm <name>`` span when the client traces, as it is otherwise."""
+    @functools.wraps(action)
+    def run(self: Service, *args: Any, **kwargs: Any) -> Any:
+        # an HttpClient replaced by a test double has no tracer
+        tracer = getattr(self.http_client, "tracer", None)
+        if not isinstance(tracer, Tracer) or not tracer.active:
+            return action(self, *args, **kwargs)
+        with tracer.action(name):
+            return action(self, *args, **kwargs)
+
+    return run
 
 
 def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:

@@ -264,10 +264,26 @@ def test_max_retries_zero_turns_retries_off(sleeps: SleepRecorder) -> None:
 
 
 @responses.activate
-def test_500_is_not_retried(sleeps: SleepRecorder) -> None:
+def test_500_is_retried_for_a_read(sleeps: SleepRecorder) -> None:
     responses.get(URL, status=500, json=error_body("500 Internal Server Error", "server_error"))
     with pytest.raises(ServerError):
         make_client(max_retries=3).contacts.list()
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_500_is_not_retried_for_a_create(sleeps: SleepRecorder) -> None:
+    responses.post(URL, status=500, json=error_body("500 Internal Server Error", "server_error"))
+    with pytest.raises(ServerError):
+        make_client(max_retries=3).contacts.create(last_name="Lovelace")
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_retry_statuses_replace_the_default(sleeps: SleepRecorder) -> None:
+    responses.get(URL, status=500, json=error_body("500 Internal Server Error", "server_error"))
+    with pytest.raises(ServerError):
+        make_client(max_retries=3, retry_statuses=[503]).contacts.list()
     assert len(responses.calls) == 1
 
 

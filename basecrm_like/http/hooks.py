@@ -1,0 +1,61 @@
+"""Callbacks on every request: ``{"request": [...], "response": [...], "retry": [...]}``.
+
+A hook sees a :class:`~basecrm_like.http.exchange.RequestEvent` and nothing
+else: no header, body or token. A hook that raises is logged and skipped: an
+observer must never be the reason a call fails.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+
+from ..support.suggest import suggestion
+from .errors import ConfigurationError
+from .exchange import RequestEvent
+
+HOOK_KINDS = ("request", "response", "retry")
+Hook = Callable[[RequestEvent], object]
+
+logger = logging.getLogger("basecrm_like.hooks")
+
+
+class Hooks:
+    """The validated hooks of one client; empty hooks cost one truth test per request."""
+
+    __slots__ = ("_by_kind",)
+
+    def __init__(self, hooks: Mapping[str, Iterable[Hook]] | None = None) -> None:
+        by_kind: dict[str, tuple[Hook, ...]] = {}
+        for kind, callbacks in (hooks or {}).items():
+            if kind not in HOOK_KINDS:
+                raise ConfigurationError(f"unknown hook {kind!r}{suggestion(kind, HOOK_KINDS)}; "
+                                         f"the hooks are: {', '.join(HOOK_KINDS)}")
+            listed = (callbacks,) if callable(callbacks) else tuple(callbacks)
+            for callback in listed:
+                if not callable(callback):
+                    raise ConfigurationError(f"hooks[{kind!r}] must hold callables, "
+                                             f"got {callback!r}")
+            if listed:
+                by_kind[kind] = listed
+        self._by_kind = by_kind
+
+    def __bool__(self) -> bool:
+        return bool(self._by_kind)
+
+    def __repr__(self) -> str:
+        return f"<Hooks {', '.join(f'{k}={len(v)}' for k, v in self._by_kind.items()) or 'none'}>"
+
+    def merged(self, more: Mapping[str, Iterable[Hook]] | None) -> Hooks:
+        """These hooks and ``more`` (a derived client adds to its parent's)."""
+        combined: dict[str, list[Hook]] = {k: list(v) for k, v in self._by_kind.items()}
+        for kind, callbacks in Hooks(more)._by_kind.items():
+            combined.setdefault(kind, []).extend(callbacks)
+        return Hooks(combined)
+
+    def emit(self, event: RequestEvent) -> None:
+        for callback in self._by_kind.get(event.kind, ()):
+            try:
+                callback(event)
+            except Exception:  # noqa: BLE001 - a hook must not break the call
+                logger.warning("%s hook %r failed on %s %s", event.kind, callback,
+                               event.method, event.url, exc_info=True)
