@@ -31,6 +31,10 @@ STORE_SCHEMES = ("memory", "sqlite", "redis", "rediss")
 BUFFER_MS = 2
 
 
+#: seconds acquire_nowait lets the store answer (its lock, a Redis round trip)
+NOWAIT_GRACE = 0.05
+
+
 class SharedRateLimiter:
     """``rate`` requests per second from a budget kept in ``store`` (see the module doc).
 
@@ -73,10 +77,11 @@ class SharedRateLimiter:
 
     def acquire_nowait(self) -> bool:
         """Take a permit if the shared budget has one right now; never waits."""
-        # blocking with no time rather than blocking=False: the library passes
-        # False positionally to the file lock, which filelock 4 takes as a timeout
+        # blocking for a moment rather than blocking=False: the library passes
+        # False positionally to the file lock, which filelock 4 takes as a timeout;
+        # and a zero timeout can expire before the library has looked at the bucket
         if self._paused_until > self._clock() or not self._limiter.try_acquire(
-                self._key, blocking=True, timeout=0):
+                self._key, blocking=True, timeout=NOWAIT_GRACE):
             return False
         with self._lock:
             self.acquired += 1
