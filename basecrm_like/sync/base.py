@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from .. import catalog
 from ..http.errors import Error
 
 logger = logging.getLogger("basecrm_like.sync")
@@ -25,6 +27,9 @@ INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 REJECTIONS_KEPT = 1000
 
 DELETE_MODES = ("hard", "soft")
+#: catalog field types kept as JSON (text in SQLite, jsonb in PostgreSQL)
+JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
+                        "object_list"})
 
 
 class MirrorError(Error):
@@ -221,6 +226,22 @@ def redact_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+def table_name_for(kind: str, taken: set[str]) -> str:
+    """A safe table name for a type the catalog does not know, not among ``taken``.
+
+    Never a catalog resource's name, nor one of the mirror's own (``_sync...``,
+    ``sqlite_...``, ``pg_...``).
+    """
+    base = re.sub(r"[^a-z0-9_]", "_", kind.lower())[:50] or "unknown"
+    name = base
+    n = 1
+    while name in taken or name in catalog.CATALOG or name.startswith(("_sync", "sqlite_",
+                                                                         "pg_")):
+        n += 1
+        name = f"x_{base}" if n == 2 else f"x_{base}_{n}"
+    return name
 
 
 def check_delete_mode(deletes: str) -> str:
