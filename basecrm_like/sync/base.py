@@ -8,6 +8,7 @@ serve when their module is imported.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -156,6 +157,24 @@ class Mirror:
         raise NotImplementedError
 
     def close(self) -> None:
+        raise NotImplementedError
+
+    def writer(self, wait: bool | float = False) -> contextlib.AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def tables(self) -> list[str]:
+        raise NotImplementedError
+
+    def count(self, table: str) -> int:
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def get(self, table: str, id: Any) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def __enter__(self) -> Any:

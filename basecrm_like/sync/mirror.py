@@ -172,6 +172,8 @@ class SqliteMirror(Mirror):
                 for col in ("synced_at", "deleted_at"):
                     if col not in present:
                         conn.execute(f"ALTER TABLE {_q(name)} ADD COLUMN {col} TEXT")
+                if "deleted_at" in present:  # a record field (users) before: now the mirror's
+                    conn.execute(f"UPDATE {_q(name)} SET deleted_at = NULL")
             if version:
                 logger.info("sync mirror: upgraded %s from layout %d to %d", self.path,
                             version, SCHEMA_VERSION)

@@ -266,6 +266,15 @@ class PostgresMirror(Mirror):
         Items it cannot store are NACKed, left out and added to :attr:`rejected`.
         ``checkpoint=(name, value)`` is stored in the same transaction.
         """
+        try:
+            return self._apply(items, checkpoint)
+        except sa.exc.DBAPIError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise MirrorError(f"writing to {self.url} failed, nothing of this page was "
+                              f"kept: {first}") from exc
+
+    def _apply(self, items: Sequence[Mapping[str, Any]],
+               checkpoint: tuple[str, str] | None) -> list[bool]:
         now = datetime.now(timezone.utc)
         verdicts: list[bool] = []
         upserts: dict[str, list[tuple[ParsedItem, dict[str, Any]]]] = {}
