@@ -28,6 +28,8 @@ INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 REJECTIONS_KEPT = 1000
 
 DELETE_MODES = ("hard", "soft")
+#: in JSON text: a run of 19 or more digits (an integer that may not fit in 64 bits), or NUL
+_SUSPECT = re.compile(r"\d{19}|\\u0000")
 #: catalog field types kept as JSON (text in SQLite, jsonb in PostgreSQL)
 JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
                         "object_list"})
@@ -223,16 +225,18 @@ class Mirror:
             if not INT64_MIN <= revision <= INT64_MAX:
                 self._reject(kind, ident, "the revision does not fit in 64 bits")
                 return None
-        why = unstorable(data)
+        try:
+            document = dump_json(data)
+        except (ValueError, TypeError, RecursionError) as exc:
+            why = unstorable(data) or f"not storable as JSON: {exc}"
+            self._reject(kind, ident, why)
+            return None
+        # the walk is only needed when the text shows a long number or a NUL
+        why = unstorable(data) if _SUSPECT.search(document) else None
         if why is None and isinstance(ident, str) and not ident:
             why = "empty id"
         if why is not None:
             self._reject(kind, ident, why)
-            return None
-        try:
-            document = dump_json(data)
-        except (ValueError, TypeError) as exc:
-            self._reject(kind, ident, f"not storable as JSON: {exc}")
             return None
         return ParsedItem(kind, str(sync_meta.get("event_type") or "updated"), data, revision,
                           document)

@@ -120,7 +120,7 @@ def test_sigkill_ten_times_with_faults_then_rerun(faulty_mock: str, postgres_url
     for _ in range(10):
         before = stored(postgres_url)
         proc = start_sync(faulty_mock, postgres_url)
-        time.sleep(rng.uniform(0.3, 1.0))  # start-up, a session, some pages, or mid-commit
+        time.sleep(rng.uniform(0.2, 0.8))  # start-up, a session, some pages, or mid-commit
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -144,7 +144,7 @@ def test_sigkill_ten_times_with_faults_then_rerun(faulty_mock: str, postgres_url
 @pytest.fixture(scope="module")
 def quiet_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A seeded mock with a little latency per request, so that a sync takes some pages."""
-    command = mock_command("--seed", str(SEED), "--faults", "latency=0.005")
+    command = mock_command("--seed", str(SEED // 3), "--faults", "latency=0.002")
     with running(command, env=child_environment()) as server:
         yield server.url
 
@@ -179,7 +179,7 @@ def test_readers_never_see_half_a_page(quiet_mock: str, postgres_url: str) -> No
             done.set()
             for reader in readers:
                 reader.join()
-    assert summary.pages >= 5 and committed[-1] >= 3 * SEED
+    assert summary.pages >= 4 and committed[-1] >= SEED
     assert len(seen) >= 3, "the readers must have run during the sync"
     assert seen <= set(committed), f"half-applied pages seen: {sorted(seen - set(committed))}"
 
