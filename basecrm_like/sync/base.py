@@ -171,10 +171,13 @@ class Mirror:
         raise NotImplementedError
 
     def counts(self) -> dict[str, int]:
-        raise NotImplementedError
+        """Rows per table."""
+        return {t: self.count(t) for t in self.tables()}
 
     def get(self, table: str, id: Any) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """One record by id, or None."""
+        found = self.query(table, id=id)
+        return found[0] if found else None
 
     def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
@@ -228,8 +231,7 @@ class Mirror:
         try:
             document = dump_json(data)
         except (ValueError, TypeError, RecursionError) as exc:
-            why = unstorable(data) or f"not storable as JSON: {exc}"
-            self._reject(kind, ident, why)
+            self._reject(kind, ident, unstorable(data) or f"not storable as JSON: {exc}")
             return None
         # the walk is only needed when the text shows a long number or a NUL
         why = unstorable(data) if _SUSPECT.search(document) else None

@@ -399,15 +399,6 @@ class SqliteMirror(Mirror):
             return int(self._conn.execute(
                 f"SELECT count(*) FROM {_q(name)} WHERE deleted_at IS NULL").fetchone()[0])
 
-    def counts(self) -> dict[str, int]:
-        """Rows per table."""
-        return {t: self.count(t) for t in self.tables()}
-
-    def get(self, table: str, id: Any) -> dict[str, Any] | None:
-        """One record by id, or None."""
-        found = self.query(table, id=id)
-        return found[0] if found else None
-
     def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
         """Records (the JSON documents) whose attributes equal the filters, by id.
 

@@ -435,15 +435,6 @@ class PostgresMirror(Mirror):
             return int(conn.execute(sa.select(sa.func.count()).select_from(t)
                                     .where(t.c.deleted_at.is_(None))).scalar_one())
 
-    def counts(self) -> dict[str, int]:
-        """Rows per table."""
-        return {t: self.count(t) for t in self.tables()}
-
-    def get(self, table: str, id: Any) -> dict[str, Any] | None:
-        """One record by id, or None."""
-        found = self.query(table, id=id)
-        return found[0] if found else None
-
     def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
         """Records whose attributes equal the filters, by id (as :meth:`SqliteMirror.query`)."""
         known = self._known(table)

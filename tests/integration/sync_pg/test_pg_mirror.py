@@ -9,13 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from basecrm_like.sync import Mirror, MirrorBusyError, MirrorError, PostgresMirror
-
-
-def item(kind: str, id: Any, rev: int | None = 1, event: str = "created",
-         **data: Any) -> dict[str, Any]:
-    return {"data": {"id": id, **data},
-            "meta": {"type": kind, "sync": {"event_type": event, "revision": rev,
-                                            "ack_key": f"{kind}-{id}-{rev}"}}}
+from tests.unit.sync.test_mirror import item
 
 
 @pytest.fixture
