@@ -52,6 +52,8 @@ SCHEMA_VERSION = 1
 #: advisory lock keys (two int4): the writer lock, and the short lock around DDL
 _LOCK_CLASS = 0x42434D  # "BCM"
 _WRITER, _DDL = 1, 2
+#: from this many rows of one table in a page, COPY into a staging table pays
+COPY_FROM = 20
 _RESERVED = frozenset({"id", "revision", "document", "synced_at", "deleted_at"})
 
 
@@ -110,6 +112,7 @@ class _PgTable:
     columns: tuple[tuple[str, str], ...]  # (column, catalog type) besides the reserved ones
     integer_ids: bool
     upsert: Any = None
+    upsert_staged: Any = None
     delete: Any = None
     soft_delete: Any = None
     names: frozenset[str] = field(default_factory=frozenset)
@@ -127,6 +130,10 @@ class _PgTable:
 
     def key(self, ident: Any) -> Any:
         return ident if self.integer_ids else str(ident)
+
+    @property
+    def staging(self) -> str:
+        return f"_stage_{self.name}"[:63]
 
 
 def _sql_type(kind: str) -> Any:
@@ -331,8 +338,24 @@ class PostgresMirror(Mirror):
                     tomb.c.id.in_({str(p.data["id"]) for p, _ in pairs}))).all())
             rows = [row for p, row in pairs
                     if not _older_than_delete(p.revision, dead, str(p.data["id"]))]
-            if rows:
+            if len(rows) >= COPY_FROM:
+                self._copy_upsert(conn, table, _winners(rows))
+            elif rows:
                 conn.execute(table.upsert, rows)
+
+    def _copy_upsert(self, conn: Any, table: _PgTable, rows: list[dict[str, Any]]) -> None:
+        """COPY the rows into a session's staging table, then one INSERT ... SELECT ... ON CONFLICT."""
+        raw = conn.connection.driver_connection  # psycopg, in this same transaction
+        names = list(rows[0])
+        columns = ", ".join(f'"{n}"' for n in names)
+        with raw.cursor() as cur:
+            cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{table.staging}" '
+                        f'(LIKE "{table.name}") ON COMMIT DELETE ROWS')
+            with cur.copy(f'COPY "{table.staging}" ({columns}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row([row[n] for n in names])
+        conn.execute(table.upsert_staged)
+        conn.execute(sa.text(f'DELETE FROM "{table.staging}"'))
 
     # -- tables ---------------------------------------------------------------------
     def _table(self, kind: str) -> _PgTable:
@@ -380,11 +403,20 @@ class PostgresMirror(Mirror):
         stmt = pg.insert(table)
         newer = sa.or_(table.c.revision.is_(None), stmt.excluded.revision.is_(None),
                        stmt.excluded.revision >= table.c.revision)
-        out.upsert = stmt.on_conflict_do_update(
+        updates = {**{c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
+                   "deleted_at": None}
+        out.upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=updates, where=newer)
+        written = [c for c in table.columns if c.name != "deleted_at"]
+        staged = sa.table(out.staging, *(sa.column(c.name) for c in written))
+        from_stage = pg.insert(table).from_select([c.name for c in written],
+                                                  sa.select(*(staged.c[c.name] for c in written)))
+        newer_staged = sa.or_(table.c.revision.is_(None), from_stage.excluded.revision.is_(None),
+                              from_stage.excluded.revision >= table.c.revision)
+        out.upsert_staged = from_stage.on_conflict_do_update(
             index_elements=["id"],
-            set_={**{c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
+            set_={**{c.name: from_stage.excluded[c.name] for c in written if c.name != "id"},
                   "deleted_at": None},
-            where=newer)
+            where=newer_staged)
         key: Any = sa.bindparam("k")
         rev: Any = sa.bindparam("r", type_=sa.BigInteger)
         older = sa.or_(rev.is_(None), table.c.revision.is_(None), table.c.revision <= rev)
@@ -465,6 +497,18 @@ class PostgresMirror(Mirror):
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.c.document).where(*clauses).order_by(t.c.id))
             return [dict(r[0]) for r in rows]
+
+
+def _winners(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per id: the one that applying them in order would leave (one statement
+    cannot update a row twice)."""
+    kept: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        held = kept.get(row["id"])
+        if held is None or row["revision"] is None or held["revision"] is None \
+                or row["revision"] >= held["revision"]:
+            kept[row["id"]] = row
+    return list(kept.values())
 
 
 def _older_than_delete(revision: int | None, dead: Mapping[str, Any], key: str) -> bool:

@@ -124,3 +124,21 @@ def test_a_newer_layout_is_refused(mirror: PostgresMirror, postgres_url: str) ->
 def test_unreachable_server_is_one_clear_error() -> None:
     with pytest.raises(MirrorError, match="cannot open the mirror postgresql://u:\\*\\*\\*@"):
         Mirror("postgresql://u:secret@127.0.0.1:1/nothing")
+
+
+def test_big_pages_go_through_copy_with_the_same_rules(mirror: PostgresMirror) -> None:
+    """Pages with many rows of a table take the COPY path: same revision and delete rules."""
+    first = [item("contact", i, 2, name=f"v2-{i}", tags=[str(i)]) for i in range(100)]
+    assert all(mirror.apply(first))
+    mirror.apply([item("contact", 5, 9, "deleted")])
+    page = ([item("contact", i, 1, "updated", name=f"old-{i}") for i in range(50)]     # older
+            + [item("contact", i, 3, "updated", name=f"v3-{i}") for i in range(50, 100)]
+            + [item("contact", 60, 4, "updated", name="v4-60"),                       # twice in
+               item("contact", 60, 3, "updated", name="v3-60 again")]                 # one page
+            + [item("contact", 5, 8, "updated", name="older than its delete")])
+    assert all(mirror.apply(page))
+    names = {d["id"]: d["name"] for d in mirror.query("contacts")}
+    assert len(names) == 99 and 5 not in names
+    assert names[0] == "v2-0" and names[49] == "v2-49" and names[50] == "v3-50"
+    assert names[60] == "v4-60"
+    assert mirror.query("contacts", tags=["7"]) == [{"id": 7, "name": "v2-7", "tags": ["7"]}]
