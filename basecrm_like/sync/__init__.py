@@ -15,10 +15,11 @@ from .base import Mirror, MirrorBusyError, MirrorError, Rejection
 from .device import DeviceFileError
 from .driver import Sink, SinkError, Sync, SyncClient, SyncSummary
 from .mirror import SqliteMirror, UnknownTableError
+from .postgres import PostgresMirror
 from .wire import DEVICE_HEADER, SyncService
 
 __all__ = [
     "DEVICE_HEADER", "DeviceFileError", "Mirror", "MirrorBusyError", "MirrorError",
-    "Rejection", "Sink", "SinkError", "SqliteMirror", "Sync", "SyncClient", "SyncService",
+    "PostgresMirror", "Rejection", "Sink", "SinkError", "SqliteMirror", "Sync", "SyncClient", "SyncService",
     "SyncSummary", "UnknownTableError",
 ]

@@ -8,14 +8,17 @@ serve when their module is imported.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from .. import catalog
 from ..http.errors import Error
 
 logger = logging.getLogger("basecrm_like.sync")
@@ -25,6 +28,11 @@ INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 REJECTIONS_KEPT = 1000
 
 DELETE_MODES = ("hard", "soft")
+#: in JSON text: a run of 19 or more digits (an integer that may not fit in 64 bits), or NUL
+_SUSPECT = re.compile(r"\d{19}|\\u0000")
+#: catalog field types kept as JSON (text in SQLite, jsonb in PostgreSQL)
+JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
+                        "object_list"})
 
 
 class MirrorError(Error):
@@ -153,6 +161,27 @@ class Mirror:
     def close(self) -> None:
         raise NotImplementedError
 
+    def writer(self, wait: bool | float = False) -> contextlib.AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def tables(self) -> list[str]:
+        raise NotImplementedError
+
+    def count(self, table: str) -> int:
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {t: self.count(t) for t in self.tables()}
+
+    def get(self, table: str, id: Any) -> dict[str, Any] | None:
+        """One record by id, or None."""
+        found = self.query(table, id=id)
+        return found[0] if found else None
+
+    def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
     def __enter__(self) -> Any:
         return self
 
@@ -199,16 +228,17 @@ class Mirror:
             if not INT64_MIN <= revision <= INT64_MAX:
                 self._reject(kind, ident, "the revision does not fit in 64 bits")
                 return None
-        why = unstorable(data)
+        try:
+            document = dump_json(data)
+        except (ValueError, TypeError, RecursionError) as exc:
+            self._reject(kind, ident, unstorable(data) or f"not storable as JSON: {exc}")
+            return None
+        # the walk is only needed when the text shows a long number or a NUL
+        why = unstorable(data) if _SUSPECT.search(document) else None
         if why is None and isinstance(ident, str) and not ident:
             why = "empty id"
         if why is not None:
             self._reject(kind, ident, why)
-            return None
-        try:
-            document = dump_json(data)
-        except (ValueError, TypeError) as exc:
-            self._reject(kind, ident, f"not storable as JSON: {exc}")
             return None
         return ParsedItem(kind, str(sync_meta.get("event_type") or "updated"), data, revision,
                           document)
@@ -221,6 +251,22 @@ def redact_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+def table_name_for(kind: str, taken: set[str]) -> str:
+    """A safe table name for a type the catalog does not know, not among ``taken``.
+
+    Never a catalog resource's name, nor one of the mirror's own (``_sync...``,
+    ``sqlite_...``, ``pg_...``).
+    """
+    base = re.sub(r"[^a-z0-9_]", "_", kind.lower())[:50] or "unknown"
+    name = base
+    n = 1
+    while name in taken or name in catalog.CATALOG or name.startswith(("_sync", "sqlite_",
+                                                                         "pg_")):
+        n += 1
+        name = f"x_{base}" if n == 2 else f"x_{base}_{n}"
+    return name
 
 
 def check_delete_mode(deletes: str) -> str:

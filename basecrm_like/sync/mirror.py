@@ -10,7 +10,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,7 +21,8 @@ from urllib.parse import unquote, urlsplit
 from .. import catalog
 from ..catalog import Resource
 from ..http.errors import Error
-from .base import Mirror, MirrorError, Rejection, check_delete_mode
+from .base import JSON_TYPES as _JSON_TYPES
+from .base import Mirror, MirrorError, Rejection, check_delete_mode, table_name_for
 from .locks import file_lock
 
 logger = logging.getLogger("basecrm_like.sync")
@@ -37,8 +37,6 @@ class UnknownTableError(Error, KeyError):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
-_JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
-                         "object_list"})
 _SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "number": "REAL", "string": "TEXT",
               "decimal": "TEXT", "datetime": "TEXT", "date": "TEXT"}
 _RESERVED = frozenset({"id", "revision", "document", "synced_at", "deleted_at"})
@@ -174,6 +172,8 @@ class SqliteMirror(Mirror):
                 for col in ("synced_at", "deleted_at"):
                     if col not in present:
                         conn.execute(f"ALTER TABLE {_q(name)} ADD COLUMN {col} TEXT")
+                if "deleted_at" in present:  # a record field (users) before: now the mirror's
+                    conn.execute(f"UPDATE {_q(name)} SET deleted_at = NULL")
             if version:
                 logger.info("sync mirror: upgraded %s from layout %d to %d", self.path,
                             version, SCHEMA_VERSION)
@@ -349,15 +349,8 @@ class SqliteMirror(Mirror):
     def _new_table_name(self, kind: str, res: Resource | None) -> str:
         if res is not None:
             return res.name
-        base = re.sub(r"[^a-z0-9_]", "_", kind.lower()) or "unknown"
         taken = {r[0] for r in self._conn.execute(f"SELECT tbl FROM {_TYPES_TABLE}")}
-        name = base
-        n = 1
-        while name in taken or name in catalog.CATALOG or name.startswith("_sync") \
-                or name.startswith("sqlite_"):
-            n += 1
-            name = f"x_{base}" if n == 2 else f"x_{base}_{n}"
-        return name
+        return table_name_for(kind, taken)
 
     def _add_missing_columns(self, name: str, columns: Iterable[tuple[str, str]],
                              json_columns: set[str]) -> None:
@@ -405,15 +398,6 @@ class SqliteMirror(Mirror):
         with self._lock:
             return int(self._conn.execute(
                 f"SELECT count(*) FROM {_q(name)} WHERE deleted_at IS NULL").fetchone()[0])
-
-    def counts(self) -> dict[str, int]:
-        """Rows per table."""
-        return {t: self.count(t) for t in self.tables()}
-
-    def get(self, table: str, id: Any) -> dict[str, Any] | None:
-        """One record by id, or None."""
-        found = self.query(table, id=id)
-        return found[0] if found else None
 
     def query(self, table: str, **filters: Any) -> list[dict[str, Any]]:
         """Records (the JSON documents) whose attributes equal the filters, by id.

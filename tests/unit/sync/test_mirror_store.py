@@ -8,13 +8,7 @@ from typing import Any
 import pytest
 
 from basecrm_like.sync import Mirror, MirrorBusyError, MirrorError, SqliteMirror
-
-
-def item(kind: str, id: Any, rev: int | None = 1, event: str = "created",
-         **data: Any) -> dict[str, Any]:
-    return {"data": {"id": id, **data},
-            "meta": {"type": kind, "sync": {"event_type": event, "revision": rev,
-                                            "ack_key": f"{kind}-{id}-{rev}"}}}
+from tests.unit.sync.test_mirror import item
 
 
 def test_mirror_by_url_picks_sqlite(tmp_path: Path, monkeypatch: Any) -> None:
