@@ -396,7 +396,8 @@ class Importer:
 
     def _from_journal(self, row: InputRow, entry: JournalEntry) -> RowResult:
         if entry.status == "pending" or entry.uncertain:
-            return RowResult(row.number, "skipped", entry.id, line=row.line, from_journal=True,
+            # still unknown: a keyless resume never sends it again, and says so
+            return RowResult(row.number, "uncertain", entry.id, line=row.line, from_journal=True,
                              uncertain=True, error_code=entry.code, message=(
                                  "an earlier run stopped while creating this row, so it may "
                                  "exist already; check, then import it with a --key"))
@@ -655,7 +656,9 @@ def _ready(item: RowResult | Future[RowResult]) -> bool:
 
 
 def _final(exc: BaseException, uncertain: bool = False, attempts: int = 0) -> _Final:
-    if isinstance(exc, errors.BaseError):
+    if isinstance(exc, errors.UnexpectedResponseError):
+        code, text, field_ = "unexpected_response", f"HTTP {exc.http_status} but {exc.reason}", None
+    elif isinstance(exc, errors.BaseError):
         first = exc.errors[0] if exc.errors else None
         code = (first.code if first and first.code else None) or f"http_{exc.http_status}"
         parts = [p for p in ((first.message, first.details) if first else ()) if p]

@@ -26,12 +26,6 @@ from tests.support.hostile import truncating_proxy
 ROWS = int(os.environ.get("CHAOS_ROWS", "200"))
 KILLS = 5
 
-KEYLESS_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="rows whose answer was lost must be reported with the status 'uncertain'; the "
-           "importer still reports them as 'skipped' ('may exist already') until its "
-           "uncertain-row work lands ('no duplicate' already holds)")
-
 
 def write_rows(path: Path, keyed: bool) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -59,7 +53,7 @@ def run_import(args: list[str], env: dict[str, str], kill_after: float | None,
 
 
 @pytest.mark.parametrize("keyed", [pytest.param(True, id="keyed"),
-                                   pytest.param(False, id="keyless", marks=KEYLESS_PENDING)])
+                                   pytest.param(False, id="keyless")])
 def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: bool) -> None:
     draw = random.Random(7 if keyed else 11)
     source = tmp_path / "rows.csv"

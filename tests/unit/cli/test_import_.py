@@ -135,4 +135,4 @@ def test_uncertain_rows_are_named_and_make_the_status_non_zero(invoke, write, rs
     code, out, err = invoke(*args, "--resume")
     calls = [c.request.method for c in rsps.calls if c.request.url.endswith("/contacts")]
     assert code == 1 and calls == ["POST", "POST"]
-    assert "2 skipped" in out and "2 uncertain rows" in err
+    assert "2 uncertain" in out and "2 uncertain rows" in err
