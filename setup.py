@@ -18,6 +18,7 @@ TEST = CLI + MOCK + OTEL + RATELIMIT + [
     "opentelemetry-sdk>=1.20",
     "pytest>=7.4",
     "pytest-timeout>=2.1",
+    "pytest-xdist>=3.5",
     "responses>=0.23",
     "hypothesis>=6.80",
     "schemathesis>=3.30",

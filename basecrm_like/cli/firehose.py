@@ -17,7 +17,7 @@ import requests
 from ..catalog import RESOURCES
 from ..firehose import CheckpointStoreError, MirrorSummary, Stream, open_store
 from ..http.errors import BaseError, ConfigurationError
-from ..sync import Mirror, MirrorError
+from ..sync import Mirror, MirrorBusyError, MirrorError
 from .progress import Progress
 from .shared import (
     EXIT_INTERRUPTED,
@@ -98,7 +98,7 @@ def _durable(out: IO[str]) -> None:
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="JSON Lines file to append to. Default: stdout.")
 @click.option("--state", type=click.Path(dir_okay=False),
-              help="File keeping the position per resource (SQLite for *.db, else JSON); the "
+              help="File keeping the position per resource (SQLite for a .db file, else JSON); the "
                    "next run resumes from it.")
 @click.option("--limit", type=click.IntRange(1, 100), default=100, show_default=True,
               help="Events per page.")
@@ -225,10 +225,12 @@ def run_firehose_sync(db_path: str, resources: tuple[str, ...], follow: bool,
     except (sqlite3.Error, OSError) as exc:
         return fail_to_run("sync", f"cannot open the mirror {db_path}: {exc}")
     progress = MirrorProgress(show_progress)
-    with mirror:
+    with mirror, contextlib.ExitStack() as held:
         try:
+            # one writer per mirror, whether it is fed by the Sync API or the Firehose
+            held.enter_context(mirror.writer(wait=False))
             feed = client.firehose.mirror(mirror, list(resources or MIRRORED))
-        except ConfigurationError as exc:
+        except (ConfigurationError, MirrorBusyError) as exc:
             return fail_to_run("sync", str(exc))
         with stop_on_signals("sync", "the page in hand", feed.stop) as signalled:
             try:

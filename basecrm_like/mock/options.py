@@ -145,7 +145,7 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
                "differ in status or shape from the recording, and exit (1 on drift).",
                metavar="FILE", parse=_existing_file),
     MockOption("admin_token", ("--admin-token",), str, None,
-               "Token the control plane (/_mock/*) requires as 'Authorization: Bearer T'; "
+               "Token the control plane (the /_mock/ paths) requires as 'Authorization: Bearer T'; "
                "required when --host is not a loopback address.", metavar="T",
                parse=_admin_token),
 )

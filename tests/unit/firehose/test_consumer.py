@@ -154,7 +154,7 @@ def test_follow_polls_at_top_until_stopped(client: basecrm_like.Client) -> None:
     answers = iter([page([item(1, 1)], "p1", True), page([], "p1", True),
                     page([item(2, 2)], "p2", True)])
     responses.add_callback(responses.GET, URL, callback=lambda request: (
-        200, {}, json.dumps(next(answers))))
+        200, {"Content-Type": "application/json"}, json.dumps(next(answers))))
     stream = client.firehose.stream("deals")
     got = []
     for event in stream.follow(poll_interval=0):
