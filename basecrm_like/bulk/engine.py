@@ -138,16 +138,16 @@ class Importer:
         self.service = service
         self.dry_run = service is None
         if not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+            raise errors.BadValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+            raise errors.BadValueError("max_attempts must be at least 1")
         self.concurrency = concurrency
         self.compare = compare
         self.mapper = ColumnMapper(self.resource, dict(mapping or {}))
         self.key = key
         self._key_path = self._check_key(key) if key else None
         if "create" not in self.resource.actions and "upsert" not in self.resource.actions:
-            raise ValueError(f"{self.resource.name} cannot be imported: the API offers no create "
+            raise errors.BadValueError(f"{self.resource.name} cannot be imported: the API offers no create "
                              f"for it (actions: {', '.join(sorted(self.resource.actions))})")
         self.journal = journal
         self.stop_event = stop or threading.Event()
@@ -156,7 +156,7 @@ class Importer:
         self.limiter = limiter
         # the key lookup: a strategy name planned when the run starts, or a ready lookup
         if isinstance(lookup, str) and lookup not in LOOKUPS:
-            raise ValueError(f"lookup must be one of {', '.join(LOOKUPS)}, got {lookup!r}")
+            raise errors.BadValueError(f"lookup must be one of {', '.join(LOOKUPS)}, got {lookup!r}")
         keyed = self._key_path is not None and service is not None
         self._lookup_choice = lookup if isinstance(lookup, str) and keyed else None
         #: finds the records of a batch of keyed rows before they are sent
@@ -198,7 +198,7 @@ class Importer:
         res = self.resource
         if "upsert" not in res.actions:
             upserts = ", ".join(r.name for r in catalog.RESOURCES if "upsert" in r.actions)
-            raise ValueError(f"--key needs the upsert endpoint, which {res.name} lacks "
+            raise errors.BadValueError(f"--key needs the upsert endpoint, which {res.name} lacks "
                              f"(it exists for {upserts}); import without a key")
         head, rest = keypaths.split(key)
         if rest and head == "custom_fields" and res.has_custom_fields:
@@ -209,7 +209,7 @@ class Importer:
             return head, rest
         usable = [f for f in res.filters if res.field(f) is not None and f != "ids"]
         usable += [f.replace("[", ".").rstrip("]") for f in res.filters if f.startswith("address[")]
-        raise ValueError(f"cannot use {key!r} as the key of {res.name}: the upsert endpoint "
+        raise errors.BadValueError(f"cannot use {key!r} as the key of {res.name}: the upsert endpoint "
                          f"matches on {', '.join(usable)} or custom_fields.<name>")
 
     # -- the main loop ------------------------------------------------------------------

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..http.encoding import decode_json, encode_json
+from ..http.errors import Error
 from ..support import keypaths
 
 __all__ = ["LOOKUPS", "KeyLookup", "LookupFailed", "LookupPlan", "LookupUnavailable",
@@ -44,7 +45,7 @@ PAGE_SIZE = 100
 Call = Callable[[Callable[[], Any]], Any]
 
 
-class LookupUnavailable(ValueError):
+class LookupUnavailable(Error, ValueError):
     """The chosen lookup strategy cannot run against this API or resource."""
 
 

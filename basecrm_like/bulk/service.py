@@ -16,6 +16,7 @@ from munch import Munch
 
 from .. import catalog
 from ..http.ratelimit import DEFAULT_RATE, TokenBucket
+from ..http.shared_ratelimit import build_limiter
 from ..http.transport import HttpClient, Limiter
 from ..services import Service
 from .engine import Importer, run_with_report
@@ -107,7 +108,9 @@ class BulkService:
             if limiter is None and rate is None:
                 limiter = http.limiter
             else:
-                limiter = limiter if limiter is not None else TokenBucket(rate)
+                # a store shared with other processes (--rate-store) holds this budget too
+                limiter = limiter if limiter is not None else (
+                    build_limiter(rate, http.config.rate_limit_store) or TokenBucket(rate))
                 # the same service over a sibling HTTP layer paced by this import alone;
                 # its writes still clear the client's cache
                 http = http.with_limiter(limiter)

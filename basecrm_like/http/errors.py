@@ -16,6 +16,7 @@ from ..support.errors import Error
 
 __all__ = [
     "Error",
+    "BadValueError",
     "BaseError",
     "ConfigurationError",
     "ConnectionError",
@@ -50,6 +51,11 @@ class ConfigurationError(Error):
 
 class InvalidArgumentError(Error, TypeError):
     """A call got an argument of the wrong kind or count; also the ``TypeError`` Python raises."""
+
+
+class BadValueError(Error, ValueError):
+    """A call got an argument of the right kind but an unusable value (``per_page=0``,
+    an empty upsert filter); also the ``ValueError`` Python code expects."""
 
 
 class UnknownAttributeError(Error, ValueError):

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from .errors import BadValueError
 from .retry import parse_retry_after
 
 __all__ = ["TokenBucket", "DEFAULT_RATE"]
@@ -79,7 +80,7 @@ class TokenBucket:
     def set_rate(self, rate: float | None) -> None:
         """Change the configured rate; 0 or None turns the limit off."""
         if rate is not None and (not isinstance(rate, (int, float)) or rate < 0):
-            raise ValueError(f"rate must be a number of requests per second >= 0, got {rate!r}")
+            raise BadValueError(f"rate must be a number of requests per second >= 0, got {rate!r}")
         with self._lock:
             self.target = float(rate or 0.0)
             self.current = self.target

@@ -43,7 +43,13 @@ from munch import Munch, unmunchify
 
 from .. import catalog
 from ..catalog import POLYMORPHIC_TYPES, Resource
-from ..http.errors import Error, InvalidArgumentError, RequestError, UnknownAttributeError
+from ..http.errors import (
+    BadValueError,
+    Error,
+    InvalidArgumentError,
+    RequestError,
+    UnknownAttributeError,
+)
 from ..services import SERVICE_CLASSES, ReferenceCache, Service
 from ..support.decimals import parse_decimal
 from ..support.suggest import did_you_mean, suggestion
@@ -262,7 +268,7 @@ class Model:
     def _key(self) -> Any:
         key = self._data.get(self._resource.id_field)
         if self._new or key is None:
-            raise ValueError(f"this {self._resource.type} is not saved: it has no "
+            raise BadValueError(f"this {self._resource.type} is not saved: it has no "
                              f"{self._resource.id_field} yet; call save() first")
         return key
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..http.errors import BadValueError
 from .errors import OAuthError
 
 __all__ = ["DEFAULT_LEEWAY", "Token"]
@@ -44,7 +45,7 @@ class Token:
         for name in ("access_token", "refresh_token"):
             value = getattr(self, name)
             if value is not None and not well_formed_token(value):
-                raise ValueError(f"the {name} holds a character a token cannot hold "
+                raise BadValueError(f"the {name} holds a character a token cannot hold "
                                  "(whitespace, a line break, a control or non-ASCII character)")
 
     @classmethod
@@ -81,13 +82,13 @@ class Token:
     def from_dict(cls, data: Mapping[str, Any]) -> Token:
         """The inverse of :meth:`to_dict`; raises ValueError on a malformed entry."""
         if not isinstance(data, Mapping):
-            raise ValueError("a token entry must be a JSON object")
+            raise BadValueError("a token entry must be a JSON object")
         access = data.get("access_token")
         if not isinstance(access, str) or not access:
-            raise ValueError("a token entry has no access_token")
+            raise BadValueError("a token entry has no access_token")
         expires_at = data.get("expires_at")
         if expires_at is not None and not isinstance(expires_at, (int, float)):
-            raise ValueError("expires_at must be a Unix timestamp or null")
+            raise BadValueError("expires_at must be a Unix timestamp or null")
         expires_in = data.get("expires_in")
         return cls(
             access_token=access,

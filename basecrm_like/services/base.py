@@ -17,7 +17,12 @@ from munch import Munch
 
 from .. import catalog
 from ..catalog import Field, Resource
-from ..http.errors import ConfigurationError, InvalidArgumentError, UnknownAttributeError
+from ..http.errors import (
+    BadValueError,
+    ConfigurationError,
+    InvalidArgumentError,
+    UnknownAttributeError,
+)
 from ..http.tracing import Tracer
 from ..http.transport import HttpClient
 from ..support.decimals import parse_decimal
@@ -175,7 +180,7 @@ class Service:
         ``{'custom_fields': {'external_id': '42'}}``); at least one is required.
         """
         if not filters:
-            raise ValueError("upsert needs at least one filter, e.g. {'email': 'ann@example.com'}")
+            raise BadValueError("upsert needs at least one filter, e.g. {'email': 'ann@example.com'}")
         attributes = self.prepare(_merge(args, kwargs, self.resource), creating=True)
         try:
             _, _, record = self.http_client.post(f"{self._path(())}/upsert", body=attributes,
@@ -341,7 +346,7 @@ def _merge(args: tuple[Any, ...], kwargs: Mapping[str, Any], res: Resource) -> d
             f"{res.model_name} attributes must be a dict, got {type(args[0]).__name__}")
     attributes = {**(args[0] if args else {}), **kwargs}
     if not attributes:
-        raise ValueError(f"attributes for {res.model_name} are missing")
+        raise BadValueError(f"attributes for {res.model_name} are missing")
     return attributes
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from ..http.errors import BadValueError
+
 T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 100
@@ -38,5 +40,5 @@ def split_paging(params: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
     per_page = int(rest.pop("per_page", DEFAULT_PER_PAGE))
     page = int(rest.pop("page", 1))
     if per_page < 1:
-        raise ValueError(f"per_page must be at least 1, got {per_page}")
+        raise BadValueError(f"per_page must be at least 1, got {per_page}")
     return rest, page, per_page
