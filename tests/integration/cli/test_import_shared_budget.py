@@ -33,7 +33,7 @@ def test_two_imports_with_a_shared_store_get_no_429(tmp_path: Path) -> None:
         outcomes = [child.communicate(timeout=120) for child in children]
         seconds = time.monotonic() - started
         log = requests.get(f"{server.url}/_mock/requests", timeout=30).json()["items"]
-    for child, (out, err) in zip(children, outcomes):
+    for child, (out, err) in zip(children, outcomes, strict=True):
         assert child.returncode == 0, err
         assert f"{ROWS} created" in out
     creates = [e for e in log if e["method"] == "POST" and e["path"] == "/v2/contacts"]
