@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..catalog import ADDRESS_KEYS, RESOURCES, Field, Resource
+from ..catalog.search import SEARCHABLE, WITH_SCHEMA
 from ..version import VERSION
+from .backend.search_schema import SEARCH_SCHEMA
+from .wire.firehose import DEFAULT_LIMIT, MAX_LIMIT
 
 OPENAPI_VERSION = "3.1.0"
 API_PREFIX = "/v2"
@@ -270,12 +273,136 @@ def sync_paths() -> PathItems:
     }
 
 
+V3_PREFIX = "/v3"
+YAML = "application/yaml"
+
+
+def _rename_refs(schema: Any) -> Any:
+    """The Search schema's draft-07 ``#/definitions/x`` refs as components (``Search_x``)."""
+    if isinstance(schema, dict):
+        return {key: (f"#/components/schemas/Search_{value.rsplit('/', 1)[-1]}"
+                      if key == "$ref" else _rename_refs(value))
+                for key, value in schema.items() if key not in ("$schema", "definitions")}
+    if isinstance(schema, list):
+        return [_rename_refs(item) for item in schema]
+    return schema
+
+
+def search_component_schemas() -> dict[str, Any]:
+    """The mock's own Search request schema (what it validates with), plus its answers."""
+    schemas = {f"Search_{name}": _rename_refs(definition)
+               for name, definition in SEARCH_SCHEMA["definitions"].items()}
+    schemas["SearchRequest"] = _rename_refs(SEARCH_SCHEMA)
+    text = {"type": ["string", "null"]}
+    result = {"type": "object", "required": ["successful"], "properties": {
+        "successful": {"type": "boolean"},
+        "items": {"type": "array", "items": {
+            "type": "object", "required": ["data", "meta"], "properties": {
+                "data": {"type": "object"},
+                "meta": {"type": "object", "properties": {"type": {"type": "string"}}}}}},
+        "meta": {"type": "object", "required": ["type", "count", "total_count"], "properties": {
+            "type": {"const": "collection"},
+            "count": {"type": "integer", "minimum": 0},
+            "total_count": {"type": "integer", "minimum": 0},
+            "links": {"type": "object", "additionalProperties": text},
+            "aggregations": {"type": "object"}}},
+        "error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "field": text}}}}
+    attribute = {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string"}, "filter_field": {"type": "string"},
+        "sort_field": {"type": "string"}, "attributes": {"$ref": "#/components/schemas/"
+                                                                 "SearchAttributeMap"}}}
+    schemas["SearchAttributeMap"] = {"type": "object", "additionalProperties": attribute}
+    schemas["SearchAttributes"] = {"type": "object", "required": ["attributes"],
+                                   "properties": {"attributes": _ref("SearchAttributeMap")}}
+    schemas["SearchAnswer"] = {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": result}}}
+    custom_field = {"type": "object", "required": ["data", "meta"], "properties": {
+        "data": {"type": "object", "required": ["id", "name", "search_api_id"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "type": text,
+            "resource_type": {"type": "string"}, "search_api_id": {"type": "string"}}},
+        "meta": {"type": "object", "properties": {"type": {"const": "custom_field"}}}}}
+    schemas["SearchCustomFields"] = {"type": "object", "required": ["items", "meta"],
+                                     "properties": {
+        "items": {"type": "array", "items": custom_field},
+        "meta": {"type": "object", "required": ["type", "count"], "properties": {
+            "type": {"const": "collection"}, "count": {"type": "integer", "minimum": 0}}}}}
+    return schemas
+
+
+def _v3_operation(operation_id: str, tag: str, summary: str, answer: dict[str, Any],
+                  **extra: Any) -> dict[str, Any]:
+    return {"operationId": operation_id, "tags": [tag], "summary": summary, **extra,
+            "responses": {"200": answer, **_errors()}}
+
+
+def search_paths() -> PathItems:
+    """The Search API v3: batched searches, custom-field ids and the searchable schemas."""
+    paths: PathItems = {f"{V3_PREFIX}/search-schema": {"get": _v3_operation(
+        "search_schema", "search", "The JSON Schema of a search request",
+        _json_response("A JSON Schema (draft-07)", {"type": "object",
+                                                      "required": ["definitions"]}))}}
+    for name in SEARCHABLE:
+        paths[f"{V3_PREFIX}/{name}/search"] = {"post": _v3_operation(
+            f"{name}_search", "search", f"Run a batch of searches over {name}",
+            _json_response("One result per query of the batch", _ref("SearchAnswer")),
+            requestBody=_body(_ref("SearchRequest")))}
+    for name in WITH_SCHEMA:
+        paths[f"{V3_PREFIX}/{name}/custom_fields"] = {"get": _v3_operation(
+            f"{name}_search_custom_fields", "search",
+            f"The custom fields of {name}, with their search ids",
+            _json_response("The custom fields", _ref("SearchCustomFields")))}
+        paths[f"{V3_PREFIX}/{name}/schema"] = {"get": _v3_operation(
+            f"{name}_search_schema", "search", f"The attributes {name} are searched by",
+            {"description": "The attributes and their search types, as YAML",
+             "content": {YAML: {"schema": _ref("SearchAttributes")}}})}
+    return paths
+
+
+def stream_event_schema(res: Resource) -> dict[str, Any]:
+    """One Firehose event: the record after the write (or as deleted) and what happened."""
+    return {"type": "object", "required": ["data", "meta"], "properties": {
+        "data": _ref(res.model_name),
+        "meta": {"type": "object", "required": ["type", "event_type", "event_id", "sequence"],
+                 "properties": {
+                     "type": {"const": res.type},
+                     "event_type": {"type": "string", "enum": ["created", "updated", "deleted"]},
+                     "event_id": {"type": "string"}, "event_cause": {"type": "string"},
+                     "event_time": {"type": "string", "format": "date-time"},
+                     "sequence": {"type": "integer", "minimum": 1},
+                     "previous": {"type": "object"}}}}}
+
+
+def firehose_paths() -> PathItems:
+    """The Firehose API v3: one event stream per catalog resource."""
+    params = [
+        _query_param("position", {"type": "string", "minLength": 1},
+                     "tail (the default), top, or meta.position of an earlier answer"),
+        _query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                               "default": DEFAULT_LIMIT})]
+    paths: PathItems = {}
+    for res in RESOURCES:
+        page = {"type": "object", "required": ["items", "meta"], "properties": {
+            "items": {"type": "array", "items": stream_event_schema(res)},
+            "meta": {"type": "object", "required": ["position", "top", "links"], "properties": {
+                "type": {"const": "collection"}, "count": {"type": "integer", "minimum": 0},
+                "position": {"type": "string"}, "top": {"type": "boolean"},
+                "links": {"type": "object", "required": ["next"],
+                          "properties": {"next": {"type": "string"}}}}}}}
+        paths[f"{V3_PREFIX}/{res.name}/stream"] = {"get": _v3_operation(
+            f"{res.name}_stream", "firehose", f"The next events of {res.name}",
+            _json_response("A page of events, and the position to read on from", page),
+            parameters=params)}
+    return paths
+
+
 #: the families of paths in the document, in order
-PATH_FAMILIES: tuple[Callable[[], PathItems], ...] = (catalog_paths, sync_paths)
+PATH_FAMILIES: tuple[Callable[[], PathItems], ...] = (catalog_paths, sync_paths, search_paths,
+                                                      firehose_paths)
 
 
 def component_schemas(resources: Iterable[Resource] = RESOURCES) -> dict[str, Any]:
-    schemas: dict[str, Any] = error_schemas()
+    schemas: dict[str, Any] = {**error_schemas(), **search_component_schemas()}
     for res in resources:
         schemas[res.model_name] = record_schema(res)
         schemas[f"{res.model_name}Envelope"] = single_schema(res)

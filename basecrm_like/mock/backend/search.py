@@ -38,7 +38,7 @@ from ...support.suggest import suggestion
 from .query import _json_path
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
-from .values import ValueProblem, check
+from .values import INT64, ValueProblem, check
 
 DEFAULT_PER_PAGE = 50
 DEFAULT_TERMS = 10
@@ -182,8 +182,12 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
             if not number.is_finite():
                 raise QueryError("invalid_value", f"{attr.name}: {value!r} is not finite",
                                  pointer)
-            return int(number) if number == number.to_integral_value() \
-                and kind != "double" else float(number)
+            if number != number.to_integral_value() or kind == "double":
+                return float(number)
+            if not -INT64 - 1 <= number <= INT64:
+                raise QueryError("invalid_value", f"{attr.name}: {value!r} is outside the "
+                                                  "64-bit integer range", pointer)
+            return int(number)
         if not isinstance(value, (int, float)):
             raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)
         return float(value) if kind == "double" else value
@@ -529,7 +533,8 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
                 links["prev_page"] = _encode_cursor(compiled.fingerprint, "before",
                                                     position(rows[0]))
         return rows, links
-    offset = query.get("offset", 0) + query.get("page", 0) * per_page
+    # past SQLite's largest integer there are no rows either: a huge page is an empty one
+    offset = min(query.get("offset", 0) + query.get("page", 0) * per_page, INT64)
     rows = _select(store, res, compiled, keys, values or None, per_page + 1, offset)
     more = len(rows) > per_page
     rows = rows[:per_page]

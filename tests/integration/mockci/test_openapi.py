@@ -2,6 +2,7 @@
 fuzzed against the running mock with schemathesis (a bounded number of cases)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,9 @@ import pytest
 import requests
 
 from basecrm_like.catalog import RESOURCES
+from basecrm_like.catalog.search import SEARCHABLE, WITH_SCHEMA
 from basecrm_like.mock import serve
+from basecrm_like.mock.backend.search_schema import SEARCH_SCHEMA
 from basecrm_like.mock.openapi import build_document
 
 #: generated cases per operation: one reaches every operation and keeps CI fast; set
@@ -43,6 +46,50 @@ def test_document_covers_every_catalog_action_and_is_served(basecrm_mock: Any) -
         "resource_type", "resource_id", "collaborator_id"]
     errors = paths["/v2/deals"]["post"]["responses"]["default"]["content"]["application/json"]
     assert errors["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def test_document_covers_search_and_firehose_v3(basecrm_mock: Any) -> None:
+    served = requests.get(f"{basecrm_mock.url}/_mock/openapi.json", timeout=10).json()
+    paths, schemas = served["paths"], served["components"]["schemas"]
+    for name in SEARCHABLE:
+        body = paths[f"/v3/{name}/search"]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": "#/components/schemas/SearchRequest"}
+    for name in WITH_SCHEMA:
+        assert "get" in paths[f"/v3/{name}/custom_fields"]
+        assert "application/yaml" in paths[f"/v3/{name}/schema"]["get"]["responses"]["200"][
+            "content"]
+    assert "get" in paths["/v3/search-schema"]
+    for res in RESOURCES:
+        stream = paths[f"/v3/{res.name}/stream"]["get"]
+        limit = next(p for p in stream["parameters"] if p["name"] == "limit")
+        assert limit["schema"]["maximum"] == 100
+    # the request schema is the one the mock validates with, its refs moved to components
+    assert schemas["SearchRequest"]["properties"]["items"]["maxItems"] == \
+        SEARCH_SCHEMA["properties"]["items"]["maxItems"]
+    query = schemas["Search_query"]["properties"]
+    assert set(query) == set(SEARCH_SCHEMA["definitions"]["query"]["properties"])
+    refs = re.findall(r'"\$ref": ?"([^"]+)"', json.dumps(served))
+    assert refs and all(ref.removeprefix("#/components/schemas/") in schemas for ref in refs)
+
+
+@pytest.mark.parametrize("data, code", [
+    # a page far past the last record is an empty page (it overflowed SQLite's integers)
+    ({"page": 244992962410297696}, None),
+    # a number as text beyond 64 bits is refused in the item, not a server error
+    ({"query": {"filter": {"filter": {"attribute": {"name": "id"},
+                                      "parameter": {"eq": str(2**70)}}}}}, "invalid_value"),
+])
+def test_search_inputs_the_fuzz_run_found(basecrm_mock: Any, data: dict[str, Any],
+                                          code: str | None) -> None:
+    answer = requests.post(f"{basecrm_mock.url}/v3/contacts/search",
+                           json={"items": [{"data": data}]}, timeout=10,
+                           headers={"Authorization": f"Bearer {basecrm_mock.token}"})
+    assert answer.status_code == 200, answer.text[:500]
+    item = answer.json()["items"][0]
+    if code is None:
+        assert item["successful"] is True and item["items"] == []
+    else:
+        assert item["successful"] is False and item["error"]["code"] == code
 
 
 def _schemathesis(server: Any, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
