@@ -13,6 +13,9 @@ import pytest
 
 import basecrm_like
 from basecrm_like.resources import CATALOG, RESOURCES
+from tests.support.contract import ContractTarget, contract
+
+__all__ = ["contract"]  # the contract suite's fixture, for the tests marked below
 
 Client = Any
 Scenario = Callable[[Client, Any], None]
@@ -41,15 +44,29 @@ def _gone(call: Callable[[], Any]) -> None:
     assert info.value.http_status == 404
 
 
-def _named_crud(service: Any) -> None:
-    created = service.create(name="Trade fair")
-    assert created.name == "Trade fair" and created.id > 0
-    assert service.retrieve(created.id).name == "Trade fair"
-    assert service.update(created.id, name="Trade fair 2026").name == "Trade fair 2026"
-    assert any(item.id == created.id for item in service.list(per_page=100))
-    assert service.list(name="Trade fair 2026")[0].id == created.id
+def _named_crud(service: Any, label: str = "Trade fair",
+                created_hook: Callable[[int], None] = lambda record_id: None) -> None:
+    """Create, read, rename, find by name, delete: what any account lets a run do with
+    the records it names itself (``label`` carries the run id in the contract suite)."""
+    created = service.create(name=label)
+    created_hook(created.id)
+    assert created.name == label and created.id > 0
+    assert service.retrieve(created.id).name == label
+    renamed = f"{label} 2026"
+    assert service.update(created.id, name=renamed).name == renamed
+    assert [item.id for item in service.list(name=renamed)] == [created.id]
     assert service.destroy(created.id) is True
     _gone(lambda: service.retrieve(created.id))
+
+
+NAMED = ("deal_sources", "deal_unqualified_reasons", "lead_sources", "loss_reasons", "sources")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("name", NAMED)
+def test_named_resource_crud(name: str, contract: ContractTarget) -> None:
+    _named_crud(getattr(contract.client, name), contract.name("Trade fair"),
+                lambda record_id: contract.adopt(name, record_id))
 
 
 def _list_only(service: Any, expect_some: bool = True) -> None:
@@ -59,8 +76,7 @@ def _list_only(service: Any, expect_some: bool = True) -> None:
         assert items and all(item.id for item in items)
 
 
-for _name in ("deal_sources", "deal_unqualified_reasons", "lead_sources", "loss_reasons",
-              "sources"):
+for _name in NAMED:
     SCENARIOS[_name] = (lambda n: lambda client, server: _named_crud(getattr(client, n)))(_name)
 for _name in ("call_outcomes", "lead_unqualified_reasons", "pipelines", "sequences", "stages",
               "visit_outcomes"):
