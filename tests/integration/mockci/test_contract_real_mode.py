@@ -11,8 +11,9 @@ from basecrm_like.mock.process import child_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 #: the modules holding ``contract`` tests, and how many tests they mark
-SUITE = ("tests/integration/mockci/test_contract.py", "tests/integration/test_mock_crud.py")
-MARKED = 11
+SUITE = ("tests/integration/mockci/test_contract.py", "tests/integration/mockci/test_fidelity.py",
+         "tests/integration/test_mock_crud.py")
+MARKED = 13
 
 
 def test_contract_suite_against_an_account_cleans_up_after_itself() -> None:

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 import basecrm_like
+from tests.support.contract import ContractTarget
 
 Client = Any
 
@@ -18,19 +19,22 @@ def _get(server: Any, path: str, **params: Any) -> requests.Response:
                                  "User-Agent": "fidelity-test"})
 
 
-def test_deals_carry_added_on(basecrm_client: Client) -> None:
-    org = basecrm_client.contacts.create(name="Cafe Nero", is_organization=True)
-    deal = basecrm_client.deals.create(name="Beans", contact_id=org.id, added_on="2026-03-01")
-    assert basecrm_client.deals.retrieve(deal.id).added_on == "2026-03-01"
+@pytest.mark.contract
+def test_deals_carry_added_on(contract: ContractTarget) -> None:
+    org = contract.create("contacts", name=contract.name("Cafe Nero"), is_organization=True)
+    deal = contract.create("deals", name=contract.name("Beans"), contact_id=org.id,
+                           added_on="2026-03-01")
+    assert contract.client.deals.retrieve(deal.id).added_on == "2026-03-01"
     with pytest.raises(basecrm_like.ResourceError):
-        basecrm_client.deals.update(deal.id, added_on="first of March")
+        contract.client.deals.update(deal.id, added_on="first of March")
 
 
-def test_contacts_carry_billing_and_shipping_addresses(basecrm_client: Client) -> None:
-    org = basecrm_client.contacts.create(
-        name="Roastery", is_organization=True, billing_address={"city": "Oslo"},
-        shipping_address={"city": "Bergen", "country": "NO"})
-    again = basecrm_client.contacts.retrieve(org.id)
+@pytest.mark.contract
+def test_contacts_carry_billing_and_shipping_addresses(contract: ContractTarget) -> None:
+    org = contract.create(
+        "contacts", name=contract.name("Roastery"), is_organization=True,
+        billing_address={"city": "Oslo"}, shipping_address={"city": "Bergen", "country": "NO"})
+    again = contract.client.contacts.retrieve(org.id)
     assert again.billing_address["city"] == "Oslo"
     assert again.shipping_address["country"] == "NO"
 
