@@ -20,9 +20,9 @@ def test_required_create_attributes_cannot_be_null() -> None:
 
 
 def test_another_family_of_paths_is_one_function_more() -> None:
-    def search_paths() -> dict[str, dict[str, object]]:
-        return {"/v3/deals/search": {"post": {"responses": {"200": {"description": "ok"}}}}}
+    def next_paths() -> dict[str, dict[str, object]]:
+        return {"/v4/deals/search": {"post": {"responses": {"200": {"description": "ok"}}}}}
 
-    document = build_document(families=(*PATH_FAMILIES, search_paths))
-    assert "/v3/deals/search" in document["paths"] and "/v2/deals" in document["paths"]
-    assert "/v3/deals/search" not in build_document()["paths"]
+    document = build_document(families=(*PATH_FAMILIES, next_paths))
+    assert "/v4/deals/search" in document["paths"] and "/v2/deals" in document["paths"]
+    assert "/v4/deals/search" not in build_document()["paths"]
