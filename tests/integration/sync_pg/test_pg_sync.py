@@ -216,7 +216,7 @@ def set_latency(url: str, seconds: float) -> None:
 def test_two_syncs_at_once(kind: str, quiet_mock: str, postgres_url: str,
                            tmp_path: Path) -> None:
     db = postgres_url if kind == "postgresql" else str(tmp_path / "crm.sqlite")
-    set_latency(quiet_mock, 0.4)  # the first sync lasts seconds, longer than a start-up
+    set_latency(quiet_mock, 0.8)  # the first sync lasts seconds, longer than a loaded start-up
     try:
         first = start_sync(quiet_mock, db)
         deadline = time.monotonic() + 30
