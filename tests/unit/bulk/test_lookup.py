@@ -190,6 +190,33 @@ def test_a_rerun_with_prefetch_sends_only_the_rows_that_changed(client, api) -> 
     assert changed["first_name"] == "Changed" and len(api.records) == 31
 
 
+def test_a_rerun_with_search_sends_one_search_per_200_rows_and_only_changed_rows(
+        client, api) -> None:
+    client.bulk.import_records("contacts", people(250), key="email", rate=0, lookup="search")
+    assert len(api.records) == 250
+    api.calls.clear()
+    rows = people(250)
+    rows[3]["first_name"] = "Changed"
+    seen: list[Any] = []
+    summary = client.bulk.import_records("contacts", rows, key="email", rate=0,
+                                         lookup="search", on_result=seen.append)
+    assert summary.lookup == "search"
+    assert [r.status for r in seen].count("unchanged") == 249 and seen[3].status == "updated"
+    assert (api.count("search"), api.count("update"), api.count("list"),
+            api.count("upsert")) == (2, 1, 0, 0)
+
+
+def test_a_failed_search_falls_back_to_reading_each_row(client, api) -> None:
+    client.bulk.import_records("contacts", people(5), key="email", rate=0)
+    api.calls.clear()
+    api.fail = {("search", 0): 500}
+    seen: list[Any] = []
+    client.bulk.import_records("contacts", people(5), key="email", rate=0, lookup="search",
+                               on_result=seen.append, max_attempts=2)
+    assert [r.status for r in seen] == ["unchanged"] * 5
+    assert api.count("search") == 2 and api.count("list") == 5 and len(api.records) == 5
+
+
 def test_a_record_deleted_since_the_lookup_is_upserted_once(client, api) -> None:
     client.bulk.import_records("contacts", people(1), key="email", rate=0)
     index = PrefetchIndex("email")
@@ -215,14 +242,15 @@ def test_a_key_held_by_two_records_fails_its_row(client, api) -> None:
     assert api.count("upsert") == 0
 
 
-@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto"])
+@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto", "search"])
 def test_faults_a_stop_and_a_resume_leave_one_record_per_key(client, api, tmp_path,
                                                              lookup: str) -> None:
     client.bulk.import_records("contacts", people(20), key="email", rate=0)
     rows = people(300)
     for row in rows[:20:3]:
         row["first_name"] = "Changed"
-    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502}
+    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502,
+                ("search", 1): 502}
     journal = str(tmp_path / "j")
     stop = threading.Event()
     seen: list[Any] = []
