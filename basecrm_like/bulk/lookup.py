@@ -268,7 +268,9 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
     if choice == "auto" and searchable and expected_rows is not None:
         total = int(call(lambda: search.query(str(resource)).count()) or 0)
         spent = 1
-        walk, lookups = total // PAGE_SIZE + 1, -(-max(expected_rows, 1) // SEARCH_BATCH)
+        # a search lookup also reads the custom fields' search ids; on a tie the walk wins,
+        # as its records are whole (a projection holds only what Search v3 knows)
+        walk, lookups = total // PAGE_SIZE + 1, -(-max(expected_rows, 1) // SEARCH_BATCH) + 1
         if lookups < walk:
             plan = LookupPlan("search", SearchLookup(search, str(resource), key, call), (
                 f"search: {total:,} existing records would take {walk:,} requests to read; "

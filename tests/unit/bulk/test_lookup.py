@@ -160,7 +160,7 @@ def test_auto_weighs_searches_against_reading_the_account() -> None:
     plan = plan_lookup("auto", Pages(5000), "email", direct, expected_rows=1000, search=big,
                        resource="contacts")
     # 5 searches against 51 pages; the count is the only request spent choosing
-    assert plan.strategy == "search" and plan.requests == 1 and "about 5" in plan.reason
+    assert plan.strategy == "search" and plan.requests == 1 and "about 6" in plan.reason
     small = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 301)])
     pages = Pages(300)
     plan = plan_lookup("auto", pages, "email", direct, expected_rows=1000, search=small,
