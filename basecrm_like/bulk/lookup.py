@@ -266,17 +266,26 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
                           f"{SEARCH_BATCH} keys per request")
     spent = 0
     if choice == "auto" and searchable and expected_rows is not None:
+        # an account of one page is read at once; a bigger one is counted (one request)
+        first = PrefetchIndex(key, directory)
+        try:
+            if _load(first, service, call, 0):
+                return _prefetched(first, 0)
+        except BaseException:
+            first.close()
+            raise
+        spent = first.pages
+        first.close()
         total = int(call(lambda: search.query(str(resource)).count()) or 0)
-        spent = 1
+        spent += 1
         # a search lookup also reads the custom fields' search ids; on a tie the walk wins,
         # as its records are whole (a projection holds only what Search v3 knows)
         walk, lookups = total // PAGE_SIZE + 1, -(-max(expected_rows, 1) // SEARCH_BATCH) + 1
         if lookups < walk:
-            plan = LookupPlan("search", SearchLookup(search, str(resource), key, call), (
+            return LookupPlan("search", SearchLookup(search, str(resource), key, call), (
                 f"search: {total:,} existing records would take {walk:,} requests to read; "
                 f"batched Search v3 lookups take about {lookups:,} for {expected_rows:,} rows"),
                 requests=spent)
-            return plan
     index = PrefetchIndex(key, directory)
     try:
         budget = None if choice == "prefetch" or expected_rows is None else max(expected_rows, 1)
@@ -290,6 +299,10 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
             f"no lookup: the account holds more than {index.pages * PAGE_SIZE:,} records, so "
             f"reading them costs more than the {budget:,} rows to send; one upsert per row"),
             requests=spent + index.pages)
+    return _prefetched(index, spent)
+
+
+def _prefetched(index: PrefetchIndex, spent: int) -> LookupPlan:
     return LookupPlan("prefetch", index, (
         f"prefetch: {index.records:,} existing records read into a local key index in "
         f"{index.pages} request{'' if index.pages == 1 else 's'}"),

@@ -209,4 +209,5 @@ def test_auto_picks_search_when_reading_the_account_costs_more(tmp_path: Path) -
             "contacts", [{"last_name": "L1", "email": "x1@y.z"}], key="email", rate=0,
             expected_rows=1, on_plan=plans.append)
     assert plans[0].strategy == "search" and "5 requests to read" in plans[0].reason
+    assert plans[0].requests == 2       # the first page of the walk, then the count
     assert summary.counts["unchanged"] == 1 and summary.lookup == "search"

@@ -159,13 +159,20 @@ def test_auto_weighs_searches_against_reading_the_account() -> None:
     big = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 5001)])
     plan = plan_lookup("auto", Pages(5000), "email", direct, expected_rows=1000, search=big,
                        resource="contacts")
-    # 5 searches against 51 pages; the count is the only request spent choosing
-    assert plan.strategy == "search" and plan.requests == 1 and "about 6" in plan.reason
+    # 5 searches (and the custom fields) against 51 pages: a first page and a count spent
+    assert plan.strategy == "search" and plan.requests == 2 and "about 6" in plan.reason
     small = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 301)])
     pages = Pages(300)
     plan = plan_lookup("auto", pages, "email", direct, expected_rows=1000, search=small,
                        resource="contacts")
-    assert plan.strategy == "prefetch" and sorted(pages.asked) == [1, 2, 3, 4] and plan.requests == 5
+    assert plan.strategy == "prefetch" and sorted(pages.asked) == [1, 1, 2, 3, 4]
+    assert plan.requests == 6 and plan.lookup is not None
+    plan.lookup.close()
+    # an account of one page is read at once, not counted
+    tiny = FakeSearch([])
+    plan = plan_lookup("auto", Pages(40), "email", direct, expected_rows=1000, search=tiny,
+                       resource="contacts")
+    assert plan.strategy == "prefetch" and plan.requests == 1 and tiny.queries == []
     assert plan.lookup is not None
     plan.lookup.close()
 
