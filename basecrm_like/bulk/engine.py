@@ -256,8 +256,9 @@ class Importer:
                     logger.warning("key lookup failed (%s); reading each row's record",
                                    getattr(exc, "message", exc))
                     found = None
-                for task in tasks if found is not None else ():
-                    task.matches = list(found.get(key_text(task.key_value), ()))
+                if found is not None:
+                    for task in tasks:
+                        task.matches = list(found.get(key_text(task.key_value), ()))
             for item in batch:
                 if isinstance(item, RowResult):
                     window.append(item)

@@ -30,6 +30,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from ..catalog.search import WITH_SCHEMA, search_attributes, v2_to_v3, v3_to_v2
@@ -200,7 +201,7 @@ class SearchLookup:
                 projection=self.projection, sort=[("id", "asc")], per_page=SEARCH_BATCH)
             cursor: str | None = None
             while True:   # one page, unless keys are shared by several records
-                page = self.call(lambda cursor=cursor: query.page(cursor))
+                page = self.call(partial(query.page, cursor))
                 self.requests += 1
                 for item in page.items:
                     record = self._v2(item)
