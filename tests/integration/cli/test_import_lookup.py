@@ -19,6 +19,18 @@ from basecrm_like.mock import serve
 from .test_import_ import invoke, people_csv, report_rows, request_log
 
 
+def rerun_with_changes(server: Any, source: str, args: list[str], count: int,
+                       step: int) -> tuple[int, str, str, list[dict[str, Any]]]:
+    """Move ``count`` rows (every ``step``-th) to Porto, import again: the answer and its log."""
+    lines = Path(source).read_text(encoding="utf-8").splitlines()
+    for i in range(1, count + 1):
+        lines[i * step] = lines[i * step].replace("Lisbon", "Porto")
+    Path(source).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    requests.delete(f"{server.url}/_mock/requests", timeout=10)
+    code, out, err = invoke(*args)
+    return code, out, err, request_log(server)
+
+
 def test_a_rerun_sends_nothing_for_unchanged_rows_and_one_write_per_changed_row(
         tmp_path: Path) -> None:
     rows = 250
@@ -38,13 +50,7 @@ def test_a_rerun_sends_nothing_for_unchanged_rows_and_one_write_per_changed_row(
         # reads only: the one POST is the Search v3 count that weighs search against the walk
         assert all(e["method"] == "GET" or e["path"] == "/v3/contacts/search" for e in rerun)
         # change 20 rows: 20 updates by id, plus the lookups
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-        for i in range(1, 21):
-            lines[i * 10] = lines[i * 10].replace("Lisbon", "Porto")
-        Path(source).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        requests.delete(f"{server.url}/_mock/requests", timeout=10)
-        code, out, err = invoke(*args)
-        changed = request_log(server)
+        code, out, err, changed = rerun_with_changes(server, source, args, 20, 10)
     assert code == 0, err
     assert f"0 created, 20 updated, {rows - 20} unchanged" in out
     writes = Counter(e["method"] for e in changed
@@ -186,13 +192,7 @@ def test_lookup_search_costs_a_search_per_200_rows_and_no_write_on_a_rerun(
                    for method, path in others), others
         assert len(rerun) <= rows / 200 + 3
         # change 10 rows: 10 updates by id, plus the same searches
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-        for i in range(1, 11):
-            lines[i * 40] = lines[i * 40].replace("Lisbon", "Porto")
-        Path(source).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        requests.delete(f"{server.url}/_mock/requests", timeout=10)
-        code, out, err = invoke(*args)
-        changed = request_log(server)
+        code, out, err, changed = rerun_with_changes(server, source, args, 10, 40)
     assert code == 0, err
     assert f"0 created, 10 updated, {rows - 10} unchanged" in out
     assert Counter(e["method"] for e in changed if e["method"] != "GET"
