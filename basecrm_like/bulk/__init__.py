@@ -12,7 +12,8 @@ One job per module:
 - :mod:`.mapping`: columns to attributes (:class:`ColumnMapper`, coercion, required checks);
 - :mod:`.results`: :class:`RowResult`, :class:`ImportSummary` and the CSV report;
 - :mod:`.journal`: the journal that makes an interrupted import resumable;
-- :mod:`.lookup`: finding the records of keyed rows (prefetched key index, strategies);
+- :mod:`.lookup`: finding the records of keyed rows (prefetched key index, Search v3
+  batches, strategies);
 - :mod:`.customfields`: custom-field values typed by the account's definitions;
 - :mod:`.export`: records back to the flat rows an import reads.
 """
@@ -20,7 +21,15 @@ from .customfields import CustomFieldTypes
 from .engine import Importer, ImportStopped, run_with_report
 from .export import export_columns, flatten_record, write_csv_records
 from .journal import Journal, JournalEntry, JournalError, default_journal_path
-from .lookup import LOOKUPS, KeyLookup, LookupPlan, LookupUnavailable, PrefetchIndex, plan_lookup
+from .lookup import (
+    LOOKUPS,
+    KeyLookup,
+    LookupPlan,
+    LookupUnavailable,
+    PrefetchIndex,
+    SearchLookup,
+    plan_lookup,
+)
 from .mapping import (
     IGNORE,
     ColumnMapper,
@@ -58,5 +67,5 @@ __all__ = [
     "scan_file", "parse_map_options", "load_map_file", "coerce_value", "IGNORE",
     "export_columns", "flatten_record", "detect_format", "write_csv_records",
     "ImportStopped", "UNCERTAIN", "CustomFieldTypes", "LOOKUPS", "KeyLookup", "LookupPlan",
-    "LookupUnavailable", "PrefetchIndex", "plan_lookup",
+    "LookupUnavailable", "PrefetchIndex", "plan_lookup", "SearchLookup",
 ]

@@ -121,7 +121,8 @@ class Importer:
     ``search``, ``none``) planned when the run starts, or a ready
     :class:`~.lookup.KeyLookup`; None keeps the per-row read of ``compare``.
     ``custom_fields`` loads the account's custom field definitions at the
-    start of a run, to type custom-field values.
+    start of a run, to type custom-field values. ``search`` (the client's
+    Search v3 service) makes the ``search`` strategy possible.
     """
 
     def __init__(self, resource: str | Resource, service: Service | None = None, *,
@@ -132,8 +133,8 @@ class Importer:
                  window: int | None = None, lookup: str | KeyLookup | None = None,
                  expected_rows: int | None = None,
                  on_plan: Callable[[LookupPlan], None] | None = None,
-                 custom_fields: Callable[[], Iterable[Mapping[str, Any]]] | None = None
-                 ) -> None:
+                 custom_fields: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
+                 search: Any = None) -> None:
         self.resource = resource if isinstance(resource, Resource) else catalog.get(resource)
         self.service = service
         self.dry_run = service is None
@@ -164,6 +165,7 @@ class Importer:
         self._owns_lookup = False
         self.expected_rows = expected_rows
         self.on_plan = on_plan
+        self.search = search
         #: the lookup strategy chosen at the start of the last run, and why
         self.plan: LookupPlan | None = None
         #: loads the account's custom field definitions at the start of a run
@@ -247,9 +249,16 @@ class Importer:
         def flush() -> None:
             tasks = [t for t in batch if isinstance(t, _Task) and t.filters is not None]
             if tasks and self.lookup is not None:
-                found = self.lookup.find([key_text(t.key_value) for t in tasks])
-                for task in tasks:
-                    task.matches = list(found.get(key_text(task.key_value), ()))
+                try:
+                    found = self.lookup.find([key_text(t.key_value) for t in tasks])
+                except (_Final, LookupFailed) as exc:
+                    # these rows are looked up one by one instead
+                    logger.warning("key lookup failed (%s); reading each row's record",
+                                   getattr(exc, "message", exc))
+                    found = None
+                if found is not None:
+                    for task in tasks:
+                        task.matches = list(found.get(key_text(task.key_value), ()))
             for item in batch:
                 if isinstance(item, RowResult):
                     window.append(item)
@@ -332,7 +341,8 @@ class Importer:
             try:
                 plan = plan_lookup(self._lookup_choice, service, self.key,
                                    lambda fn: self._call(fn, attempts, True, collection=True),
-                                   expected_rows=self.expected_rows)
+                                   expected_rows=self.expected_rows, search=self.search,
+                                   resource=self.resource.name)
             except (_Final, LookupFailed) as exc:
                 plan = LookupPlan("none", None, f"no lookup: reading the existing records "
                                   f"failed ({getattr(exc, 'message', exc)}); one upsert "
@@ -518,8 +528,11 @@ class Importer:
     def _changes(self, task: _Task, existing: Mapping[str, Any]) -> dict[str, Any] | None:
         """What to send to make ``existing`` hold the row's values; None when it does."""
         attributes = task.attributes
+        # a lookup that holds only some attributes (a search projection) cannot vouch for others
+        known = getattr(self.lookup, "fields", None) if task.matches else None
         changed = [name for name, value in attributes.items()
-                   if not _same(self.resource.field(name), value, existing.get(name))]
+                   if (known is not None and name not in known)
+                   or not _same(self.resource.field(name), value, existing.get(name))]
         if not changed:
             return None
         for name in changed:

@@ -11,12 +11,16 @@ Strategies (``--lookup``):
   :class:`PrefetchIndex` (a temporary SQLite file, so memory stays flat
   however large the account). Costs ``records / 100`` requests in all.
 - ``search``: batched key lookups through Search v3 (``any`` filters of up to
-  200 values per request). Not available in this version: any object with the
-  :class:`KeyLookup` shape can be passed to the engine instead.
+  200 values per request, every searchable attribute projected). Costs
+  ``rows / 200`` requests, whatever the account's size. Deals, leads and
+  contacts only, keyed by an attribute the Search API knows (the v2 key name is
+  translated, e.g. a deal's ``value`` is ``decimal_value``) or a custom field.
 - ``none``: no lookup; each row goes through the upsert endpoint (one
   request per row, ``unchanged`` never reported).
-- ``auto``: prefetch when the walk costs fewer requests than the rows to send,
-  else ``none``; the walk is probed by doubling page numbers, and every probed
+- ``auto``: where search is possible and the input's size is known, one count
+  request weighs the walk (``records / 100`` requests) against the searches
+  (``rows / 200``) and picks the cheaper. Otherwise prefetch when the walk
+  costs fewer requests than the rows to send, else ``none``; the walk is probed by doubling page numbers, and every probed
   page is kept, so the probe costs a handful of requests at most.
 """
 from __future__ import annotations
@@ -26,20 +30,25 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
+from ..catalog.search import WITH_SCHEMA, search_attributes, v2_to_v3, v3_to_v2
 from ..http.encoding import decode_json, encode_json
 from ..http.errors import Error
+from ..search import F
 from ..support import keypaths
 
 __all__ = ["LOOKUPS", "KeyLookup", "LookupFailed", "LookupPlan", "LookupUnavailable",
-           "PrefetchIndex",
-           "key_text", "plan_lookup"]
+           "PrefetchIndex", "SearchLookup",
+           "key_text", "plan_lookup", "search_key"]
 
 #: the choices of ``--lookup``
 LOOKUPS = ("auto", "prefetch", "search", "none")
 #: records per list request (the API's maximum)
 PAGE_SIZE = 100
+#: key values per Search v3 request (the ``any`` filter's and a page's maximum)
+SEARCH_BATCH = 200
 
 #: runs one API call with the engine's retries and fail-fast rules
 Call = Callable[[Callable[[], Any]], Any]
@@ -138,6 +147,86 @@ class PrefetchIndex:
             pass
 
 
+def search_key(resource: str, key: str) -> str | None:
+    """The Search v3 name of ``key`` (a v2 key path) on ``resource``; None where v3 lacks it."""
+    if resource not in WITH_SCHEMA:
+        return None
+    if key.startswith("custom_fields."):
+        return key            # the search service turns the field's name into its search id
+    name = v2_to_v3(resource).get(key, key)
+    return name if name in search_attributes(resource) else None
+
+
+class SearchLookup:
+    """Finds the records of up to 200 key values per Search v3 request (an ``any`` filter).
+
+    Every attribute the Search API holds is projected, so a found record can be
+    compared with a row; records come back in their v2 shape (``decimal_value``
+    is ``value`` again, ``stage.id`` is ``stage_id``). :attr:`fields` names the
+    v2 attributes a found record holds: a row setting any other attribute
+    cannot be compared and is written.
+    """
+
+    name = "search"
+    batch_size = SEARCH_BATCH
+
+    def __init__(self, searcher: Any, resource: str, key: str, call: Call) -> None:
+        attribute = search_key(resource, key)
+        if attribute is None:
+            raise LookupUnavailable(
+                f"--lookup search: the Search API cannot look {resource} up by {key!r}; "
+                "use --lookup prefetch (or auto)")
+        self.searcher, self.resource, self.key, self.call = searcher, resource, key, call
+        self.attribute = attribute
+        self._renamed = v3_to_v2(resource)
+        projection = list(search_attributes(resource))
+        custom = call(lambda: searcher.custom_fields(resource)) or {}
+        projection += [f"custom_fields.{name}" for name in custom]
+        self.projection = tuple(projection)
+        #: v2 attributes (top-level names) a found record holds
+        self.fields = frozenset(
+            {self._renamed.get(name, name).split(".", 1)[0] for name in projection})
+        #: search requests sent (the custom field list excluded)
+        self.requests = 0
+
+    def __repr__(self) -> str:
+        return f"<SearchLookup {self.resource} by {self.attribute} requests={self.requests}>"
+
+    def find(self, values: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
+        found: dict[str, list[Mapping[str, Any]]] = {}
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), SEARCH_BATCH):
+            query = self.searcher.query(
+                self.resource, F(self.attribute).any(unique[start:start + SEARCH_BATCH]),
+                projection=self.projection, sort=[("id", "asc")], per_page=SEARCH_BATCH)
+            cursor: str | None = None
+            while True:   # one page, unless keys are shared by several records
+                page = self.call(partial(query.page, cursor))
+                self.requests += 1
+                for item in page.items:
+                    record = self._v2(item)
+                    value = keypaths.dig(record, self.key)
+                    if value is not None and value != "":
+                        found.setdefault(key_text(value), []).append(record)
+                if not page.next_cursor or not page.items:
+                    break
+                cursor = page.next_cursor
+        return found
+
+    def _v2(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        record = dict(item)
+        for v3, v2 in self._renamed.items():
+            head, _, rest = v3.partition(".")
+            if head not in record:
+                continue
+            value = record.pop(head)
+            record[v2] = value.get(rest) if rest and isinstance(value, Mapping) else value
+        return record
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass
 class LookupPlan:
     """The strategy chosen for a run, and why (printed at the start)."""
@@ -151,25 +240,53 @@ class LookupPlan:
 
 def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
                 expected_rows: int | None = None,
-                search: Callable[[], KeyLookup] | None = None,
+                search: Any = None, resource: str | None = None,
                 directory: str | None = None) -> LookupPlan:
     """Choose and prepare the lookup for a keyed import of ``service``'s records.
 
     ``expected_rows`` (the input's size, if known) bounds what ``auto`` may
     spend on a prefetch: a walk longer than one request per row costs more
-    than it saves. ``search`` builds a search-backed lookup when the API
-    offers one.
+    than it saves. ``search`` is the client's Search v3 service
+    (``client.search``), or None where searching is not offered; ``resource``
+    names the collection it searches.
     """
     if choice not in LOOKUPS:
         raise LookupUnavailable(f"unknown lookup {choice!r}; choose one of {', '.join(LOOKUPS)}")
     if choice == "none":
         return LookupPlan("none", None, "no lookup: one upsert request per row")
+    searchable = search is not None and resource is not None and \
+        search_key(resource, key) is not None
     if choice == "search":
-        if search is None:
+        if not searchable:
             raise LookupUnavailable(
-                "--lookup search needs Search v3 batched lookups, which this version does not "
-                "offer yet; use --lookup prefetch (or auto)")
-        return LookupPlan("search", search(), "batched key lookups through Search v3")
+                f"--lookup search needs Search v3 on deals, leads or contacts and a key it "
+                f"knows ({resource or 'this resource'} by {key!r} is not); use --lookup "
+                "prefetch (or auto)")
+        return LookupPlan("search", SearchLookup(search, str(resource), key, call),
+                          "search: batched key lookups through Search v3, up to "
+                          f"{SEARCH_BATCH} keys per request")
+    spent = 0
+    if choice == "auto" and searchable and expected_rows is not None:
+        # an account of one page is read at once; a bigger one is counted (one request)
+        first = PrefetchIndex(key, directory)
+        try:
+            if _load(first, service, call, 0):
+                return _prefetched(first, 0)
+        except BaseException:
+            first.close()
+            raise
+        spent = first.pages
+        first.close()
+        total = int(call(lambda: search.query(str(resource)).count()) or 0)
+        spent += 1
+        # a search lookup also reads the custom fields' search ids; on a tie the walk wins,
+        # as its records are whole (a projection holds only what Search v3 knows)
+        walk, lookups = total // PAGE_SIZE + 1, -(-max(expected_rows, 1) // SEARCH_BATCH) + 1
+        if lookups < walk:
+            return LookupPlan("search", SearchLookup(search, str(resource), key, call), (
+                f"search: {total:,} existing records would take {walk:,} requests to read; "
+                f"batched Search v3 lookups take about {lookups:,} for {expected_rows:,} rows"),
+                requests=spent)
     index = PrefetchIndex(key, directory)
     try:
         budget = None if choice == "prefetch" or expected_rows is None else max(expected_rows, 1)
@@ -182,10 +299,15 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
         return LookupPlan("none", None, (
             f"no lookup: the account holds more than {index.pages * PAGE_SIZE:,} records, so "
             f"reading them costs more than the {budget:,} rows to send; one upsert per row"),
-            requests=index.pages)
+            requests=spent + index.pages)
+    return _prefetched(index, spent)
+
+
+def _prefetched(index: PrefetchIndex, spent: int) -> LookupPlan:
     return LookupPlan("prefetch", index, (
         f"prefetch: {index.records:,} existing records read into a local key index in "
-        f"{index.pages} request{'' if index.pages == 1 else 's'}"), requests=index.pages)
+        f"{index.pages} request{'' if index.pages == 1 else 's'}"),
+        requests=spent + index.pages)
 
 
 def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) -> bool:

@@ -18,6 +18,7 @@ from .. import catalog
 from ..http.ratelimit import DEFAULT_RATE, TokenBucket
 from ..http.shared_ratelimit import build_limiter
 from ..http.transport import HttpClient, Limiter
+from ..search import SearchService
 from ..services import Service
 from .engine import Importer, run_with_report
 from .journal import Journal, default_journal_path
@@ -124,7 +125,8 @@ class BulkService:
                                 compare=compare, mapping=mapping, journal=opened, stop=stop,
                                 max_attempts=max_attempts, limiter=limiter, lookup=lookup,
                                 expected_rows=expected_rows, on_plan=on_plan,
-                                custom_fields=self._definitions(res, http) if service else None)
+                                custom_fields=self._definitions(res, http) if service else None,
+                                search=SearchService(http) if service else None)
         except BaseException:
             if opened is not None:
                 opened.close()

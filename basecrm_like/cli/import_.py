@@ -83,9 +83,11 @@ SHOWN_FAILURES = 20
 @click.option("--lookup", type=click.Choice(LOOKUPS), default="auto", show_default=True,
               help="With --key, how existing records are found. prefetch: read them all once "
                    "(100 per request) into a local index, so unchanged rows send nothing and "
-                   "changed ones one update; search: batched Search v3 lookups (not available "
-                   "yet); none: one upsert per row, 'unchanged' never reported; auto: prefetch "
-                   "when it costs fewer requests than the rows, else none.")
+                   "changed ones one update; search: Search v3 lookups of up to 200 keys per "
+                   "request (deals, leads, contacts); none: one upsert per row, 'unchanged' "
+                   "never reported; auto: the cheapest in requests (search when the rows / 200 "
+                   "cost less than reading the account), prefetch when it costs fewer requests "
+                   "than the rows, else none.")
 @click.option("--no-compare", is_flag=True,
               help="The same as --lookup none.")
 @account_options

@@ -17,6 +17,7 @@ import responses
 from basecrm_like import resources
 
 BASE = "https://api.example.test/v2"
+V3 = "https://api.example.test/v3"
 STAMP = "2024-01-01T00:00:00Z"
 CONTACTS = resources.get("contacts")
 
@@ -41,6 +42,11 @@ class FakeApi:
         #: custom field definitions of contacts
         self.definitions: list[dict[str, Any]] = []
         rsps.add_callback(responses.GET, f"{BASE}/contact/custom_fields", self.custom_fields)
+        # Search v3: ``any`` filters on one attribute, every record whole, one page
+        rsps.add_callback(responses.POST, f"{V3}/contacts/search", self.search)
+        rsps.add_callback(responses.GET, f"{V3}/contacts/custom_fields",
+                          lambda request: (200, {"Content-Type": "application/json"},
+                                           b'{"items": []}'))
 
     def _count(self, what: str, request: Any) -> tuple[int, dict, bytes] | None:
         with self.lock:
@@ -129,6 +135,20 @@ class FakeApi:
     def custom_fields(self, request: Any) -> tuple[int, dict, bytes]:
         items = [{"data": d, "meta": {"type": "custom_field"}} for d in self.definitions]
         return 200, {"Content-Type": "application/json"}, json.dumps({"items": items}).encode()
+
+    def search(self, request: Any) -> tuple[int, dict, bytes]:
+        failed = self._count("search", request)
+        if failed:
+            return failed
+        answers = []
+        for item in json.loads(request.body)["items"]:
+            leaf = item["data"]["query"]["filter"]["filter"]
+            name, values = leaf["attribute"]["name"], leaf["parameter"]["any"]
+            with self.lock:
+                found = [dict(r) for r in self.records if str(r.get(name)) in values]
+            answers.append({"successful": True, "items": [{"data": r} for r in found],
+                            "meta": {"count": len(found), "links": {}}})
+        return 200, {"Content-Type": "application/json"}, json.dumps({"items": answers}).encode()
 
     def count(self, what: str) -> int:
         return sum(1 for c in self.calls if c[0] == what)

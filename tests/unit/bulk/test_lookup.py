@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from munch import Munch
 
 from basecrm_like.bulk import Importer, LookupUnavailable, PrefetchIndex, plan_lookup
-from basecrm_like.bulk.lookup import PAGE_SIZE, LookupFailed
+from basecrm_like.bulk.lookup import PAGE_SIZE, LookupFailed, SearchLookup, search_key
 
 from .conftest import people
 
@@ -80,21 +81,100 @@ def test_auto_gives_up_the_prefetch_when_it_costs_more_than_the_rows() -> None:
     assert len(pages.asked) <= 5 and "one upsert per row" in plan.reason
 
 
-def test_search_is_refused_until_a_search_lookup_is_given() -> None:
+class FakeSearch:
+    """The shape of ``client.search`` over ``records`` (v3 shape), counting the pages sent."""
+
+    def __init__(self, records: list[dict[str, Any]], page_size: int = 200) -> None:
+        self.records = records
+        self.page_size = page_size
+        self.queries: list[dict[str, Any]] = []
+
+    def custom_fields(self, resource: str) -> dict[str, str]:
+        return {"Tier": "custom_fields.7"}
+
+    def query(self, resource: str, where: Any = None, **options: Any) -> Any:
+        search = self
+
+        class Query:
+            def count(self) -> int:
+                search.queries.append({"count": True})
+                return len(search.records)
+
+            def page(self, cursor: str | None = None) -> Any:
+                wire = where.to_wire()["filter"]
+                name, values = wire["attribute"]["name"], wire["parameter"]["any"]
+                search.queries.append({"name": name, "values": values, "options": options})
+                hits = [r for r in search.records if str(_dig(r, name)) in values]
+                start = int(cursor or 0)
+                items = [Munch(r) for r in hits[start:start + search.page_size]]
+                more = start + search.page_size < len(hits)
+                return SimpleNamespace(items=items,
+                             next_cursor=str(start + search.page_size) if more else None)
+        return Query()
+
+
+def _dig(record: dict[str, Any], name: str) -> Any:
+    for part in name.split("."):
+        record = record.get(part) if isinstance(record, dict) else None  # type: ignore[assignment]
+    return record
+
+
+def test_search_is_refused_where_search_v3_cannot_look_the_key_up() -> None:
     with pytest.raises(LookupUnavailable, match="prefetch"):
-        plan_lookup("search", Pages(0), "email", direct)
+        plan_lookup("search", Pages(0), "email", direct)            # no search service
+    with pytest.raises(LookupUnavailable, match="prefetch"):
+        plan_lookup("search", Pages(0), "email", direct, search=FakeSearch([]),
+                    resource="products")                          # not searchable by v3
+    plan = plan_lookup("search", Pages(0), "email", direct, search=FakeSearch([]),
+                       resource="contacts")
+    assert plan.strategy == "search" and isinstance(plan.lookup, SearchLookup)
+    assert search_key("deals", "value") == "decimal_value"
+    assert search_key("deals", "stage_id") == "stage.id"
+    assert search_key("contacts", "custom_fields.Tier") == "custom_fields.Tier"
 
-    class Batched:
-        name, batch_size = "search", 200
 
-        def find(self, values: Any) -> dict[str, Any]:
-            return {}
+def test_search_asks_at_most_200_keys_per_request_and_answers_in_the_v2_shape() -> None:
+    records = [{"id": i, "name": f"d{i}", "decimal_value": "10", "stage": {"id": 5}}
+               for i in range(1, 451)]
+    search = FakeSearch(records)
+    lookup = SearchLookup(search, "deals", "name", direct)
+    found = lookup.find([f"d{i}" for i in range(1, 501)] + ["d1"])
+    assert [len(q["values"]) for q in search.queries] == [200, 200, 100]
+    assert {q["name"] for q in search.queries} == {"name"}
+    assert lookup.requests == 3 and len(found) == 450 and "d451" not in found
+    assert found["d7"] == [{"id": 7, "name": "d7", "value": "10", "stage_id": 5}]
+    assert {"value", "stage_id", "custom_fields", "name"} <= lookup.fields
+    assert "stage.id" in search.queries[0]["options"]["projection"]
+    assert "custom_fields.Tier" in search.queries[0]["options"]["projection"]
 
-        def close(self) -> None:
-            pass
 
-    plan = plan_lookup("search", Pages(0), "email", direct, search=Batched)
-    assert plan.strategy == "search" and isinstance(plan.lookup, Batched)
+def test_a_key_shared_by_many_records_follows_the_cursor_and_reports_each() -> None:
+    search = FakeSearch([{"id": i, "email": "same@x.y"} for i in range(1, 6)], page_size=2)
+    lookup = SearchLookup(search, "contacts", "email", direct)
+    found = lookup.find(["same@x.y"])
+    assert [r["id"] for r in found["same@x.y"]] == [1, 2, 3, 4, 5] and lookup.requests == 3
+
+
+def test_auto_weighs_searches_against_reading_the_account() -> None:
+    big = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 5001)])
+    plan = plan_lookup("auto", Pages(5000), "email", direct, expected_rows=1000, search=big,
+                       resource="contacts")
+    # 5 searches (and the custom fields) against 51 pages: a first page and a count spent
+    assert plan.strategy == "search" and plan.requests == 2 and "about 6" in plan.reason
+    small = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 301)])
+    pages = Pages(300)
+    plan = plan_lookup("auto", pages, "email", direct, expected_rows=1000, search=small,
+                       resource="contacts")
+    assert plan.strategy == "prefetch" and sorted(pages.asked) == [1, 1, 2, 3, 4]
+    assert plan.requests == 6 and plan.lookup is not None
+    plan.lookup.close()
+    # an account of one page is read at once, not counted
+    tiny = FakeSearch([])
+    plan = plan_lookup("auto", Pages(40), "email", direct, expected_rows=1000, search=tiny,
+                       resource="contacts")
+    assert plan.strategy == "prefetch" and plan.requests == 1 and tiny.queries == []
+    assert plan.lookup is not None
+    plan.lookup.close()
 
 
 # -- through the engine, over the fake API --------------------------------------------------
@@ -115,6 +195,33 @@ def test_a_rerun_with_prefetch_sends_only_the_rows_that_changed(client, api) -> 
     assert (api.count("list"), api.count("update"), api.count("upsert")) == (1, 1, 1)
     changed = next(r for r in api.records if r["email"] == "p3@example.com")
     assert changed["first_name"] == "Changed" and len(api.records) == 31
+
+
+def test_a_rerun_with_search_sends_one_search_per_200_rows_and_only_changed_rows(
+        client, api) -> None:
+    client.bulk.import_records("contacts", people(250), key="email", rate=0, lookup="search")
+    assert len(api.records) == 250
+    api.calls.clear()
+    rows = people(250)
+    rows[3]["first_name"] = "Changed"
+    seen: list[Any] = []
+    summary = client.bulk.import_records("contacts", rows, key="email", rate=0,
+                                         lookup="search", on_result=seen.append)
+    assert summary.lookup == "search"
+    assert [r.status for r in seen].count("unchanged") == 249 and seen[3].status == "updated"
+    assert (api.count("search"), api.count("update"), api.count("list"),
+            api.count("upsert")) == (2, 1, 0, 0)
+
+
+def test_a_failed_search_falls_back_to_reading_each_row(client, api) -> None:
+    client.bulk.import_records("contacts", people(5), key="email", rate=0)
+    api.calls.clear()
+    api.fail = {("search", 0): 500}
+    seen: list[Any] = []
+    client.bulk.import_records("contacts", people(5), key="email", rate=0, lookup="search",
+                               on_result=seen.append, max_attempts=2)
+    assert [r.status for r in seen] == ["unchanged"] * 5
+    assert api.count("search") == 2 and api.count("list") == 5 and len(api.records) == 5
 
 
 def test_a_record_deleted_since_the_lookup_is_upserted_once(client, api) -> None:
@@ -142,14 +249,15 @@ def test_a_key_held_by_two_records_fails_its_row(client, api) -> None:
     assert api.count("upsert") == 0
 
 
-@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto"])
+@pytest.mark.parametrize("lookup", ["prefetch", "none", "auto", "search"])
 def test_faults_a_stop_and_a_resume_leave_one_record_per_key(client, api, tmp_path,
                                                              lookup: str) -> None:
     client.bulk.import_records("contacts", people(20), key="email", rate=0)
     rows = people(300)
     for row in rows[:20:3]:
         row["first_name"] = "Changed"
-    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502}
+    api.fail = {("upsert", 5): 500, ("upsert", 9): 503, ("update", 2): 500, ("list", 1): 502,
+                ("search", 1): 502}
     journal = str(tmp_path / "j")
     stop = threading.Event()
     seen: list[Any] = []
