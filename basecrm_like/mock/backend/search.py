@@ -7,9 +7,10 @@ to Python. Choices where the public reference is silent:
 
 - ``not`` is the complement: ``not eq 5`` matches records where the attribute
   is null (as a search index does); SQL NULL reads as false below a ``not``;
-- an attribute gets an expression index the first time a search compares it
-  (eq, any, range), as a search index would hold it: later searches on it read
-  the index instead of every stored record;
+- the tables are created with an expression index on every scalar attribute
+  (see :mod:`.search_index`), as a search index would hold them, so even the
+  first search on an attribute reads an index; a custom field gets its index the
+  first time a search compares it (eq, any, range);
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
 - decimals compare and sort as 64-bit floats (exact to 15 significant digits),
@@ -36,6 +37,7 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
+from .search_index import attribute_sql
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
 from .values import ValueProblem, check
@@ -76,6 +78,8 @@ class Attr:
     sortable: bool = True
     #: the stored value as is (a decimal's exact text, before the cast to a float)
     raw: str = ""
+    #: compared with eq, any or range, it gets an index then (custom fields)
+    index_on_use: bool = False
 
     @property
     def shown(self) -> str:
@@ -127,12 +131,9 @@ class Attributes:
                              f"see GET /v3/{self.res.name}/schema", pointer)
         if spec.name == "id":
             return Attr("id", "id", "t.id")
-        path = _json_path(*spec.source.split("."))
-        raw = f"json_extract(t.data, {_literal(path)})"
-        decimal = spec.storage == "decimal"
-        expr = f"CAST({raw} AS REAL)" if decimal else raw
-        return Attr(spec.name, spec.type, expr, path=path, decimal=decimal,
-                    sortable=spec.sortable, raw=raw)
+        sql = attribute_sql(spec)
+        return Attr(spec.name, spec.type, sql.expr, path=sql.path,
+                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw)
 
     def _custom(self, name: str, pointer: str) -> Attr:
         key = name.split(".", 1)[1]
@@ -149,7 +150,7 @@ class Attributes:
         expr = f"json_extract(t.data, {_literal(path)})"
         if kind == "double":
             expr = f"CAST({expr} AS REAL)"
-        return Attr(name, kind, expr, path=path, sortable=kind != "array")
+        return Attr(name, kind, expr, path=path, sortable=kind != "array", index_on_use=True)
 
 
 def custom_field_items(store: Store, res: Resource) -> list[dict[str, Any]]:
@@ -212,7 +213,7 @@ def _leaf(attrs: Attributes, leaf: Mapping[str, Any], pointer: str, out: Sql) ->
         _list_leaf(attr, operator, argument, at, out)
         return
     expr = attr.expr
-    if operator in ("eq", "any", "range"):
+    if operator in ("eq", "any", "range") and attr.index_on_use:
         attrs.indexed.add(expr)
     if operator == "eq":
         if argument is None:
@@ -414,7 +415,7 @@ MAX_INDEXES = 24
 
 
 def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
-    """An expression index per compared attribute (at most :data:`MAX_INDEXES` a table)."""
+    """An expression index per compared custom field (at most :data:`MAX_INDEXES` a table)."""
     for expr in sorted(expressions):
         if not expr.startswith(("json_extract(t.data", "CAST(json_extract(t.data")):
             continue
