@@ -13,8 +13,9 @@ to Python. Choices where the public reference is silent:
   first time a search compares it (eq, any, range);
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
-- decimals compare and sort as 64-bit floats (exact to 15 significant digits),
-  while their ``sum``/``avg`` aggregates are exact;
+- decimals compare, sort and group (``terms``) as 64-bit floats (exact to 15
+  significant digits), while records show them exactly and their
+  ``sum``/``avg``/``min``/``max`` aggregates are exact;
 - cursors are keyset positions (the sort values of the last row sent), so writes
   to other records between pages never skip or repeat a record; a cursor is
   tied to its filter and sort, and ``prev_page`` walks back the same way;
@@ -573,6 +574,9 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
             value_sql, source = attr.expr, base
         stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), count({value_sql}) "
                               f"{source}", params).fetchone()
+        exact = _exact(store, attr, source, params) if attr.decimal else None
+        if exact is not None:
+            stats = (exact[1], exact[2], stats[2])
         if "min" in kinds:
             result["min"] = _number(attr, stats[0])
         if "max" in kinds:
@@ -580,7 +584,7 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         if "count" in kinds:
             result["count"] = stats[2]
         if numeric and ("sum" in kinds or "avg" in kinds):
-            total = _sum(store, attr, source, params)
+            total = exact[0] if exact is not None else _sum(store, attr, source, params)
             if "sum" in kinds:
                 result["sum"] = _number(attr, total)
             if "avg" in kinds:
@@ -595,16 +599,22 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
 
 
 def _sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
-    """Exact for decimals (their stored text streamed through SQLite's cursor), SQL otherwise."""
-    if not attr.decimal:
-        value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    text_expr = attr.raw
-    total = Decimal(0)
-    for (raw,) in store.execute(f"SELECT {text_expr} {source} AND {text_expr} IS NOT NULL",
+    value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _exact(store: Store, attr: Attr, source: str,
+           params: Sequence[Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """A decimal's exact sum, min and max: its stored text streamed through SQLite's
+    cursor (one row at a time), never through a float."""
+    total, low, high = Decimal(0), None, None
+    for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
                                 params):
-        total += Decimal(str(raw))
-    return total
+        number = Decimal(str(raw))
+        total += number
+        low = number if low is None or number < low else low
+        high = number if high is None or number > high else high
+    return total, low, high
 
 
 def _number(attr: Attr, value: Any) -> Any:
