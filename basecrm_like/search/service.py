@@ -5,24 +5,36 @@ as every other service, so retries, rate limiting, OAuth renewal, logging and
 typed errors apply unchanged. Searches are lazy: building one sends nothing;
 :meth:`SearchQuery.page`, :meth:`~SearchQuery.iterate`, :meth:`~SearchQuery.aggregate`
 and :meth:`SearchService.batch` send.
+
+Answers are decoded with every JSON number that has a fraction or exponent read as
+a Decimal first: attributes the catalog marks as decimals (``decimal_value``) stay
+exact to the last digit, the other numbers become floats.
 """
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from munch import Munch
 
 from ..catalog.search import SEARCHABLE, WITH_SCHEMA, search_attributes, v2_to_v3
-from ..http.errors import InvalidArgumentError, RequestError
+from ..http.answers import EXCERPT, is_json_type
+from ..http.errors import InvalidArgumentError, RequestError, UnexpectedResponseError
+from ..http.exchange import ApiResponse
+from ..http.raw import RawResponses
 from ..http.transport import HttpClient
 from ..support.decimals import parse_decimal
 from .query import Condition, SortSpec, Wire, as_condition, sort_wire
 
 AGGREGATIONS = ("min", "max", "sum", "avg", "count", "terms")
 ITERATE_PER_PAGE = 200
+#: the actions of ``query.with_raw_response`` and ``client.search.with_raw_response``
+QUERY_ACTIONS = frozenset({"page", "count", "aggregate"})
+SERVICE_ACTIONS = frozenset({"batch"})
 
 
 class SearchQueryError(RequestError):
@@ -75,6 +87,13 @@ class SearchQuery:
     offset: int | None = None
     aggregations: tuple[tuple[str, str | None], ...] = ()
     hits: bool = True
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """:meth:`page`, :meth:`count` and :meth:`aggregate` answering with the whole
+        :class:`~basecrm_like.http.exchange.ApiResponse` of the search request (status,
+        headers, ``request_id``), their usual result as ``data``."""
+        return RawResponses(self, QUERY_ACTIONS)
 
     def but(self, **changes: Any) -> SearchQuery:
         """A copy with some options changed."""
@@ -172,6 +191,12 @@ class SearchService:
     def http_client(self) -> HttpClient:
         return self._http
 
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """:meth:`batch` answering with the whole
+        :class:`~basecrm_like.http.exchange.ApiResponse`, the results as ``data``."""
+        return RawResponses(self, SERVICE_ACTIONS)
+
     def query(self, resource: str, where: Condition | Mapping[str, Any] | None = None, *,
               projection: Iterable[str] = (), sort: SortSpec | str | None = None,
               per_page: int | None = None, page: int | None = None,
@@ -251,8 +276,9 @@ class SearchService:
             by_resource.setdefault(query.resource, []).append(index)
         for resource, indexes in by_resource.items():
             items = [{"data": requests[i][0].to_wire(requests[i][1])} for i in indexes]
-            _, headers, body = self._http.request("POST", self._url(f"/{resource}/search"),
-                                                  body={"items": items}, raw=True)
+            answer = self._http.exchange("POST", self._url(f"/{resource}/search"),
+                                         body={"items": items}, envelope=False, parse=False)
+            headers, body = answer.headers, self._decode(answer, resource)
             answers = body.get("items", []) if isinstance(body, Mapping) else []
             for index, answer in zip(indexes, answers, strict=False):
                 results[index] = self._result(requests[index][0], answer, headers)
@@ -260,6 +286,25 @@ class SearchService:
             requests[i][0], error=SearchQueryError(200, None, [{"code": "missing_answer",
                                                                  "message": "no answer"}]))
                 for i, result in enumerate(results)]
+
+    def _decode(self, answer: ApiResponse, resource: str) -> Any:
+        """The answer's JSON with exact numbers (see the module's note on decimals)."""
+
+        def unexpected(reason: str) -> UnexpectedResponseError:
+            excerpt = self._http.redact(answer.content[:EXCERPT].decode("utf-8", "replace"))
+            return UnexpectedResponseError(answer.status, reason, method="POST",
+                                           path=f"/v3/{resource}/search", headers=answer.headers,
+                                           body_excerpt=excerpt)
+
+        content_type = answer.headers.get("Content-Type", "")
+        if not is_json_type(content_type):
+            raise unexpected(f"the body is {content_type or 'unlabelled'!s}, not the API's JSON")
+        try:
+            return json.loads(answer.content, object_hook=Munch, parse_float=Decimal)
+        except RecursionError:
+            raise unexpected("the JSON body nests too deeply to parse") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise unexpected(f"the body labelled JSON is not valid JSON ({exc})") from None
 
     def _result(self, query: SearchQuery, answer: Munch, headers: Any) -> BatchResult:
         if not answer.get("successful", True):
@@ -288,9 +333,10 @@ class _Decoder:
         self.custom_names = {search_id.split(".", 1)[1]: name for name, search_id in custom.items()}
 
     def record(self, data: Munch) -> Munch:
-        for name in self.decimals:
-            if data.get(name) is not None:
-                data[name] = parse_decimal(data[name])
+        exact = {name: data[name] for name in self.decimals if data.get(name) is not None}
+        _floats(data)
+        for name, value in exact.items():
+            data[name] = parse_decimal(value)
         fields = data.get("custom_fields")
         if isinstance(fields, dict) and self.custom_names:
             data["custom_fields"] = Munch({self.custom_names.get(key, key): value
@@ -300,6 +346,7 @@ class _Decoder:
     def aggregations(self, found: Munch) -> Munch:
         for name, stats in found.items():
             if name not in self.decimals:
+                _floats(stats)
                 continue
             for key in ("min", "max", "sum", "avg"):
                 if stats.get(key) is not None:
@@ -313,3 +360,13 @@ class _Decoder:
             key = name.split(".", 1)[1]
             return f"custom_fields.{self.custom_names.get(key, key)}"
         return name
+
+
+def _floats(value: Any) -> None:
+    """Decimals the decoder read inside ``value`` (a dict or list) back into floats."""
+    pairs = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in list(pairs):
+        if isinstance(item, Decimal):
+            value[key] = float(item)
+        elif isinstance(item, (dict, list)):
+            _floats(item)

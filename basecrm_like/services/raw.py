@@ -1,58 +1,6 @@
-"""``service.with_raw_response``: the same actions, answering with the whole response.
-
-The action runs as usual; the HTTP layer hands each answer it receives to the
-context this call opened, and the call returns the last of them with the
-action's result as ``data``. Nothing is shared between threads: the answers
-travel in a context variable of the calling thread.
-"""
+"""``service.with_raw_response``: see :mod:`basecrm_like.http.raw`, shared with searches."""
 from __future__ import annotations
 
-import dataclasses
-import functools
-from collections.abc import Callable, Collection
-from typing import Any
+from ..http.raw import EAGER_ACTIONS, RawResponses, with_response
 
-from ..http.exchange import ApiResponse, captured_responses
-
-#: the actions that send their requests before returning (iterate/get/new are lazy)
-EAGER_ACTIONS = frozenset({"list", "list_all", "create", "retrieve", "update", "destroy",
-                           "upsert", "self"})
-
-
-class RawResponses:
-    """The eager actions of ``service``, each returning an :class:`ApiResponse`.
-
-    ``data`` is what the plain call returns; status, headers, request id,
-    attempts and ``meta`` are those of the last request the action sent (for
-    ``list_all``, the last page).
-    """
-
-    def __init__(self, service: Any, actions: Collection[str] = EAGER_ACTIONS) -> None:
-        self._service = service
-        self._actions = actions
-
-    def __repr__(self) -> str:
-        return f"<raw responses of {self._service!r}>"
-
-    def __getattr__(self, name: str) -> Callable[..., ApiResponse]:
-        if name not in self._actions:
-            raise AttributeError(f"with_raw_response offers {', '.join(sorted(self._actions))}; "
-                                 f"{name}() sends its requests later, so it has no response here")
-        return with_response(getattr(self._service, name))
-
-
-def with_response(call: Callable[..., Any]) -> Callable[..., ApiResponse]:
-    """``call`` returning the last answer it received, with its result as ``data``."""
-    @functools.wraps(call)
-    def run(*args: Any, **kwargs: Any) -> ApiResponse:
-        answers: list[ApiResponse] = []
-        token = captured_responses.set(answers)
-        try:
-            result = call(*args, **kwargs)
-        finally:
-            captured_responses.reset(token)
-        if not answers:
-            raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
-        return dataclasses.replace(answers[-1], data=result)
-
-    return run
+__all__ = ["EAGER_ACTIONS", "RawResponses", "with_response"]

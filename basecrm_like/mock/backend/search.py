@@ -7,13 +7,15 @@ to Python. Choices where the public reference is silent:
 
 - ``not`` is the complement: ``not eq 5`` matches records where the attribute
   is null (as a search index does); SQL NULL reads as false below a ``not``;
-- an attribute gets an expression index the first time a search compares it
-  (eq, any, range), as a search index would hold it: later searches on it read
-  the index instead of every stored record;
+- the tables are created with an expression index on every scalar attribute
+  (see :mod:`.search_index`), as a search index would hold them, so even the
+  first search on an attribute reads an index; a custom field gets its index the
+  first time a search compares it (eq, any, range);
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
-- decimals compare and sort as 64-bit floats (exact to 15 significant digits),
-  while their ``sum``/``avg`` aggregates are exact;
+- decimals compare, sort and group (``terms``) as 64-bit floats (exact to 15
+  significant digits), while records show them exactly and their
+  ``sum``/``avg``/``min``/``max`` aggregates are exact;
 - cursors are keyset positions (the sort values of the last row sent), so writes
   to other records between pages never skip or repeat a record; a cursor is
   tied to its filter and sort, and ``prev_page`` walks back the same way;
@@ -36,6 +38,7 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
+from .search_index import attribute_sql
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
 from .values import INT64, ValueProblem, check
@@ -76,6 +79,8 @@ class Attr:
     sortable: bool = True
     #: the stored value as is (a decimal's exact text, before the cast to a float)
     raw: str = ""
+    #: compared with eq, any or range, it gets an index then (custom fields)
+    index_on_use: bool = False
 
     @property
     def shown(self) -> str:
@@ -127,12 +132,9 @@ class Attributes:
                              f"see GET /v3/{self.res.name}/schema", pointer)
         if spec.name == "id":
             return Attr("id", "id", "t.id")
-        path = _json_path(*spec.source.split("."))
-        raw = f"json_extract(t.data, {_literal(path)})"
-        decimal = spec.storage == "decimal"
-        expr = f"CAST({raw} AS REAL)" if decimal else raw
-        return Attr(spec.name, spec.type, expr, path=path, decimal=decimal,
-                    sortable=spec.sortable, raw=raw)
+        sql = attribute_sql(spec)
+        return Attr(spec.name, spec.type, sql.expr, path=sql.path,
+                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw)
 
     def _custom(self, name: str, pointer: str) -> Attr:
         key = name.split(".", 1)[1]
@@ -149,7 +151,7 @@ class Attributes:
         expr = f"json_extract(t.data, {_literal(path)})"
         if kind == "double":
             expr = f"CAST({expr} AS REAL)"
-        return Attr(name, kind, expr, path=path, sortable=kind != "array")
+        return Attr(name, kind, expr, path=path, sortable=kind != "array", index_on_use=True)
 
 
 def custom_field_items(store: Store, res: Resource) -> list[dict[str, Any]]:
@@ -216,7 +218,7 @@ def _leaf(attrs: Attributes, leaf: Mapping[str, Any], pointer: str, out: Sql) ->
         _list_leaf(attr, operator, argument, at, out)
         return
     expr = attr.expr
-    if operator in ("eq", "any", "range"):
+    if operator in ("eq", "any", "range") and attr.index_on_use:
         attrs.indexed.add(expr)
     if operator == "eq":
         if argument is None:
@@ -418,7 +420,7 @@ MAX_INDEXES = 24
 
 
 def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
-    """An expression index per compared attribute (at most :data:`MAX_INDEXES` a table)."""
+    """An expression index per compared custom field (at most :data:`MAX_INDEXES` a table)."""
     for expr in sorted(expressions):
         if not expr.startswith(("json_extract(t.data", "CAST(json_extract(t.data")):
             continue
@@ -577,6 +579,9 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
             value_sql, source = attr.expr, base
         stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), count({value_sql}) "
                               f"{source}", params).fetchone()
+        exact = _exact(store, attr, source, params) if attr.decimal else None
+        if exact is not None:
+            stats = (exact[1], exact[2], stats[2])
         if "min" in kinds:
             result["min"] = _number(attr, stats[0])
         if "max" in kinds:
@@ -584,7 +589,7 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         if "count" in kinds:
             result["count"] = stats[2]
         if numeric and ("sum" in kinds or "avg" in kinds):
-            total = _sum(store, attr, source, params)
+            total = exact[0] if exact is not None else _sum(store, attr, source, params)
             if "sum" in kinds:
                 result["sum"] = _number(attr, total)
             if "avg" in kinds:
@@ -599,16 +604,22 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
 
 
 def _sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
-    """Exact for decimals (their stored text streamed through SQLite's cursor), SQL otherwise."""
-    if not attr.decimal:
-        value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    text_expr = attr.raw
-    total = Decimal(0)
-    for (raw,) in store.execute(f"SELECT {text_expr} {source} AND {text_expr} IS NOT NULL",
+    value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _exact(store: Store, attr: Attr, source: str,
+           params: Sequence[Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """A decimal's exact sum, min and max: its stored text streamed through SQLite's
+    cursor (one row at a time), never through a float."""
+    total, low, high = Decimal(0), None, None
+    for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
                                 params):
-        total += Decimal(str(raw))
-    return total
+        number = Decimal(str(raw))
+        total += number
+        low = number if low is None or number < low else low
+        high = number if high is None or number > high else high
+    return total, low, high
 
 
 def _number(attr: Attr, value: Any) -> Any:

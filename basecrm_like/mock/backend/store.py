@@ -24,6 +24,7 @@ from typing import Any
 from ...catalog import RESOURCES, Resource
 from . import events
 from .dbcheck import check_database
+from .search_index import index_statements
 
 Parent = int | str
 
@@ -79,6 +80,8 @@ class Store:
                 "id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (parent, id))")
             if res.parent_params:
                 self.db.execute(f'CREATE INDEX IF NOT EXISTS "{res.name}_id" ON {_table(res)}(id)')
+            for statement in index_statements(res):
+                self.db.execute(statement)
 
     def close(self) -> None:
         with self.lock:

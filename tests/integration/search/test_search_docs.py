@@ -50,7 +50,7 @@ def test_the_search_guide_runs_as_written(tmp_path: Path, monkeypatch: pytest.Mo
     finally:
         if "server" in namespace:
             namespace["server"].stop()
-    assert ran == {"python": 7, "console": 2}
+    assert ran == {"python": 8, "console": 2}
     exported = list(csv.DictReader((tmp_path / "big.csv").open(encoding="utf-8")))
     assert [(row["name"], row["value"]) for row in exported] == [
         ("Espresso bar", "12500.00"), ("Office coffee", "4300.25")]
