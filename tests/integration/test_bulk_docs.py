@@ -1,95 +1,17 @@
-"""docs/guides/bulk.rst runs as written: its Python blocks and its shell sessions.
-
-Python blocks run in order in one namespace; a ``# ...`` comment right after a
-``print(...)`` line is the output it must print. Console blocks run each
-``$ basecrm-like ...`` line through the CLI against the same mock server and
-compare the output. Durations ("in 0.3 s") are not compared.
-"""
+"""docs/guides/bulk.rst runs as written: its Python blocks and its shell sessions
+(see :mod:`tests.support.guides`)."""
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import shlex
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from basecrm_like.cli import cli
+from tests.support.guides import run_guide
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "guides" / "bulk.rst"
-_DURATION = re.compile(r"in \d+\.\d s")
-
-
-def blocks(text: str) -> list[tuple[str, list[str]]]:
-    """(language, dedented lines) of every ``.. code-block::`` in order."""
-    out: list[tuple[str, list[str]]] = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        match = re.match(r"\.\. code-block:: (\w+)", line)
-        if not match:
-            continue
-        body: list[str] = []
-        for follow in lines[i + 1:]:
-            if follow and not follow.startswith("    "):
-                break
-            body.append(follow[4:])
-        while body and not body[0].strip():
-            body.pop(0)
-        while body and not body[-1].strip():
-            body.pop()
-        out.append((match.group(1), body))
-    return out
-
-
-def expected_prints(body: list[str]) -> list[str]:
-    expected: list[str] = []
-    after_print = False
-    for line in body:
-        stripped = line.strip()
-        if after_print and stripped.startswith("# "):
-            expected.append(stripped[2:])
-            continue
-        after_print = "print(" in line
-    return expected
-
-
-def normal(lines: list[str]) -> list[str]:
-    return [_DURATION.sub("in _ s", line.rstrip()) for line in lines if line.strip()]
 
 
 def test_the_bulk_guide_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {}
-    ran = {"python": 0, "console": 0}
-    try:
-        for language, body in blocks(DOC.read_text(encoding="utf-8")):
-            if language == "python":
-                out = io.StringIO()
-                with contextlib.redirect_stdout(out):
-                    exec(compile("\n".join(body), str(DOC), "exec"), namespace)
-                assert normal(out.getvalue().splitlines()) == normal(expected_prints(body))
-                ran["python"] += 1
-            elif language == "console":
-                server = namespace["server"]
-                env = {"BASECRM_ACCESS_TOKEN": server.token, "BASECRM_BASE_URL": server.url}
-                commands: list[tuple[str, list[str]]] = []
-                for line in body:
-                    if line.startswith("$ "):
-                        commands.append((line[2:], []))
-                    else:
-                        commands[-1][1].append(line)
-                for command, expected in commands:
-                    words = shlex.split(command)
-                    assert words[0] == "basecrm-like"
-                    result = CliRunner(env=env).invoke(cli, [*words[1:], "--no-progress"]
-                                                       if words[1] == "import" else words[1:])
-                    assert normal(result.output.splitlines()) == normal(expected), command
-                    ran["console"] += 1
-    finally:
-        server = namespace.get("server")
-        if server is not None:
-            server.__exit__(None, None, None)
+    ran = run_guide(DOC)
     assert ran["python"] >= 4 and ran["console"] >= 5
