@@ -168,13 +168,13 @@ def _arm(conn: HTTPConnection) -> None:
 
 
 class GuardedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _arm(self)
         super().request(*args, **kwargs)
 
 
 class GuardedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _arm(self)
         super().request(*args, **kwargs)
 
