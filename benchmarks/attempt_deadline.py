@@ -34,7 +34,7 @@ def main() -> None:
         # arm the watchdog: what a request cost before
         unguarded = basecrm_like.Client(access_token=TOKEN, base_url=server.url, max_retries=3)
         adapter = unguarded.http_client.session.get_adapter(server.url)
-        adapter.poolmanager.pool_classes_by_scheme = dict(urllib3_pools)  # type: ignore[union-attr]
+        adapter.poolmanager.pool_classes_by_scheme = dict(urllib3_pools)  # type: ignore[attr-defined]
         plain = requests.Session()
         target = f"{server.url}/v2/contacts/1"
         totals = timed_rounds({
