@@ -210,7 +210,8 @@ class DeadlineAdapter(HTTPAdapter):
 def deadline_error(method: str, path: str, timeout: Any) -> errors.TimeoutError:
     """The error of an attempt the watchdog cut off."""
     return errors.TimeoutError(
-        f"{method} {path}: no whole answer within the timeout of {timeout!r} s (it bounds each "
-        "attempt as a whole: connecting, the status line, headers and body, not each read); "
+        f"{method} {path} timed out after {timeout!r} s: no whole answer in time (the timeout "
+        "bounds each attempt as a whole: connecting, the status line, headers and body, not "
+        "each read); "
         "the server is very slow or something between is trickling the answer; raise the "
         "timeout option or retry later, and for a write, check whether it was applied first")

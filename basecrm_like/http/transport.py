@@ -311,8 +311,8 @@ class HttpClient:
                        guard.deadline or time.monotonic() + guard.budget)
             if guard.fired:  # cut off: a body without a length would read as complete
                 raise deadline_error(method, _path_of(url), self.config.timeout)
-        except errors.Error:
-            if guard.fired:  # the watchdog cut the answer off, not the server
+        except errors.Error as exc:
+            if guard.fired or isinstance(exc, errors.TimeoutError):  # cut off or too slow
                 raise deadline_error(method, _path_of(url), self.config.timeout) from None
             raise  # already typed (an answer cut short or too slow), not a failure to connect
         except requests.exceptions.Timeout:
