@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -149,11 +150,14 @@ def _cut_off(entry: _Entry) -> None:
     if getattr(conn, "_basecrm_guard", None) is not entry.guard:
         return
     entry.guard.fired = True
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            # the plain socket's shutdown, also for TLS: it wakes a blocked read at once
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    if conn.sock is not None:  # None while connecting: cut off when the request starts
+        _shut_down(conn.sock)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        # the plain socket's shutdown, also for TLS: it wakes a blocked read at once
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 _WATCHDOG = _Watchdog()
@@ -161,22 +165,52 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_WATCHDOG._after_fork)  # noqa: SLF001
 
 
-def _arm(conn: HTTPConnection) -> None:
+def _arm_once(conn: HTTPConnection) -> bool:
+    """Arm the call's guard unless this attempt already did (a TLS connection
+    connects before the request is sent; a plain one while sending it)."""
     guard = current_guard.get()
-    if guard is not None:
-        guard.arm(conn)
+    if guard is None or getattr(conn, "_basecrm_pending", False):
+        return False
+    guard.arm(conn)
+    conn._basecrm_pending = True  # type: ignore[attr-defined]  # noqa: SLF001
+    return True
+
+
+def _connect(conn: HTTPConnection, connect: Callable[[], None]) -> None:
+    armed = _arm_once(conn)
+    try:
+        connect()
+    except BaseException:
+        if armed:
+            conn._basecrm_pending = False  # type: ignore[attr-defined]  # noqa: SLF001
+        raise
+
+
+def _request(conn: HTTPConnection, send: Callable[[], None]) -> None:
+    _arm_once(conn)
+    try:
+        guard = current_guard.get()
+        if guard is not None and guard.fired and conn.sock is not None:
+            _shut_down(conn.sock)  # the deadline passed while connecting
+        send()
+    finally:
+        conn._basecrm_pending = False  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 class GuardedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        _connect(self, super().connect)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _arm(self)
-        super().request(*args, **kwargs)
+        _request(self, lambda: super(GuardedHTTPConnection, self).request(*args, **kwargs))
 
 
 class GuardedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        _connect(self, super().connect)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _arm(self)
-        super().request(*args, **kwargs)
+        _request(self, lambda: super(GuardedHTTPSConnection, self).request(*args, **kwargs))
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
