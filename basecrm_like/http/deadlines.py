@@ -46,7 +46,7 @@ class AttemptGuard:
         self.budget = budget
         #: the ``time.monotonic()`` deadline of the latest attempt (None before the first)
         self.deadline: float | None = None
-        #: set once the watchdog cut an attempt off
+        #: set once the watchdog cut the latest attempt off
         self.fired = False
         self._entry: _Entry | None = None
 
@@ -96,6 +96,7 @@ class _Watchdog:
         with self._lock:
             if guard._entry is not None:  # noqa: SLF001  (a retry: the earlier attempt is over)
                 self._drop(guard._entry)  # noqa: SLF001
+            guard.fired = False  # of this attempt: an earlier one cut off was retried
             guard._entry = entry  # noqa: SLF001
             heapq.heappush(self._heap, (deadline, next(self._order), entry))
             if self._thread is None:
