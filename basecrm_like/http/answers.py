@@ -43,7 +43,8 @@ def read_whole(resp: requests.Response, method: str, path: str, deadline: float)
     """The body of a streamed answer, read before ``deadline`` (a ``time.monotonic()`` value).
 
     A server trickling bytes never trips the socket's read timeout, which is per
-    read; the deadline bounds the whole body. An answer cut short raises the
+    read; the deadline bounds the whole body. It is the attempt's own deadline
+    (see :mod:`.deadlines`), whose watchdog also wakes a read blocked past it. An answer cut short raises the
     typed ConnectionError with ``request_sent=True``: the server may have
     applied the request.
     """

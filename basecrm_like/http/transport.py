@@ -15,12 +15,12 @@ from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from . import errors
 from .answers import decode_answer, is_json_type, read_whole, redirect_error
 from .config import Configuration
+from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_error
 from .encoding import decode_json
 from .envelopes import unwrap_envelope
 from .exchange import (
@@ -88,7 +88,7 @@ class HttpClient:
         self._token_source = token_source
         if not isinstance(getattr(self.session.get_adapter(config.base_url), "max_retries", None),
                           ApiRetry):
-            adapter = HTTPAdapter(
+            adapter = DeadlineAdapter(
                 max_retries=build_retry(config.max_retries, config.backoff_factor,
                                         config.retry_statuses),
                 pool_connections=config.pool_size,
@@ -297,6 +297,8 @@ class HttpClient:
         if verbose:
             log_request(method, url, params, data, headers, self._redactor(secrets))
         context = attempt_limiter.set(self._limiter)
+        guard = AttemptGuard(_read_timeout(self.config))
+        guarded = current_guard.set(guard)
         try:
             # verify is passed per request: a session-level verify loses to
             # REQUESTS_CA_BUNDLE in requests' environment merging.
@@ -305,12 +307,19 @@ class HttpClient:
                 timeout=self.config.timeout, verify=self.config.verify_ssl,
                 allow_redirects=False, stream=True,
             )
-            read_whole(resp, method, _path_of(url), time.monotonic() + _read_timeout(self.config))
-        except errors.Error:
+            read_whole(resp, method, _path_of(url),
+                       guard.deadline or time.monotonic() + guard.budget)
+            if guard.fired:  # cut off: a body without a length would read as complete
+                raise deadline_error(method, _path_of(url), self.config.timeout)
+        except errors.Error as exc:
+            if guard.fired or isinstance(exc, errors.TimeoutError):  # cut off or too slow
+                raise deadline_error(method, _path_of(url), self.config.timeout) from None
             raise  # already typed (an answer cut short or too slow), not a failure to connect
         except requests.exceptions.Timeout:
             raise self._timeout_error(method, url) from None
         except requests.exceptions.ConnectionError as exc:
+            if guard.fired:
+                raise deadline_error(method, _path_of(url), self.config.timeout) from None
             if _is_read_timeout(exc):
                 raise self._timeout_error(method, url) from None
             raise errors.ConnectionError(self.redact(
@@ -318,6 +327,8 @@ class HttpClient:
                 f"({_root_cause(exc)}); check base_url and the network, then retry", secrets),
             ) from None
         finally:
+            guard.disarm()
+            current_guard.reset(guarded)
             attempt_limiter.reset(context)
         if verbose:
             log_response(method, _path_of(url), resp, time.perf_counter() - started,

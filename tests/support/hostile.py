@@ -5,7 +5,8 @@ client's ``base_url``) and ``hits`` (requests seen, by method and path):
 
 - :func:`answering` - every request gets the same status, headers and body
   (``200 text/html``, invalid JSON labelled JSON, a 302 ...);
-- :func:`trickling` - headers at once, then the body one byte per ``interval``;
+- :func:`trickling` - headers at once (or, with ``head=True``, the status line
+  and headers too), then the body, one byte per ``interval``;
 - :func:`truncating_proxy` - forwards to a real server, then cuts the answer
   in half and closes the connection (after the server applied the request).
 """
@@ -33,6 +34,10 @@ class Hostile:
     sent: int = 0
     #: set once a trickling server stopped sending
     finished: threading.Event = field(default_factory=threading.Event)
+    #: set when a trickling server found the connection closed by the client
+    hung_up: threading.Event = field(default_factory=threading.Event)
+    #: bytes a trickling server meant to send in all (status line and headers included)
+    total: int = 0
 
 
 @contextlib.contextmanager
@@ -82,25 +87,32 @@ def answering(status: int, body: bytes, headers: dict[str, str] | None = None
 
 
 @contextlib.contextmanager
-def trickling(body: bytes, interval: float) -> Iterator[Hostile]:
-    """A 200 JSON answer whose headers come at once and whose body comes one byte
-    per ``interval`` seconds: no single read ever waits long enough to time out.
-    ``sent`` counts the bytes that went out before the client hung up."""
+def trickling(body: bytes, interval: float, *, head: bool = False) -> Iterator[Hostile]:
+    """A 200 JSON answer whose body comes one byte per ``interval`` seconds: no
+    single read ever waits long enough to time out. With ``head`` the status line
+    and headers trickle too, before the client has a response at all.
+    ``sent`` counts the bytes that went out (the head's with ``head``) before the
+    client hung up; ``hung_up`` is set when a write found the connection closed."""
     state: list[Hostile] = []
 
     def respond(handler: BaseHTTPRequestHandler, _: bytes) -> None:
         hostile = state[0]
+        lines = ["HTTP/1.1 200 OK", "Content-Type: application/json",
+                 f"Content-Length: {len(body)}", "X-Padding: " + "p" * 40]
+        preamble = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        hostile.total = len(body) + (len(preamble) if head else 0)
         try:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.flush()
-            for byte in body:
+            if not head:
+                handler.wfile.write(preamble)
+                handler.wfile.flush()
+            for byte in (preamble + body if head else body):
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
                 hostile.sent += 1
                 time.sleep(interval)
+        except OSError:
+            hostile.hung_up.set()
+            raise
         finally:
             hostile.finished.set()
 

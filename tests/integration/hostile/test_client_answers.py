@@ -77,13 +77,45 @@ def test_redirect_is_a_typed_error_naming_the_location() -> None:
 def test_trickling_server_cannot_hold_a_call_past_the_timeout() -> None:
     body = json.dumps({"items": [], "meta": {}}).encode() + b" " * 400
     with trickling(body, interval=0.05) as server:
-        with pytest.raises(TimeoutError, match="still arriving"):
+        with pytest.raises(TimeoutError, match="timed out after 0.5 s: no whole answer in time"):
             # each byte comes well within the read timeout; the whole answer does not
             client_for(server.url, timeout=0.5).contacts.list()
         assert server.finished.wait(30)
         assert len(server.hits) == 1
+        assert server.hung_up.is_set()
     # the client hung up long before the end: the server could not send it all
     assert server.sent < len(body) // 2
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_trickling_status_line_and_headers_cannot_hold_a_call(method: str) -> None:
+    body = json.dumps({"data": {"id": 1}}).encode()
+    # about 130 bytes at 0.05 s each: the trickle alone would take over 6 s
+    with trickling(body, interval=0.05, head=True) as server:
+        client = client_for(server.url, timeout=0.5)
+        with pytest.raises(TimeoutError, match="status line, headers and body") as info:
+            if method == "GET":
+                client.contacts.retrieve(1)
+            else:
+                client.contacts.create(last_name="Ada")
+        assert "check whether it was applied" in str(info.value)
+        # the client closed the connection: the server's next write failed
+        assert server.hung_up.wait(10)
+        assert server.finished.is_set()
+        assert [m for m, _ in server.hits] == [method]
+    # cut off while the head was still arriving, long before the end of the answer
+    assert 0 < server.sent < server.total // 2
+
+
+def test_each_retried_attempt_gets_its_own_deadline() -> None:
+    body = json.dumps({"data": {"id": 1}}).encode()
+    with trickling(body, interval=0.05, head=True) as server:
+        client = Client(access_token=TOKEN, base_url=server.url, max_retries=1, timeout=0.4)
+        with pytest.raises(TimeoutError, match="no whole answer"):
+            client.contacts.retrieve(1)
+        # a GET cut off is retried once, on a new connection, and cut off again
+        assert len(server.hits) == 2
+        assert server.hung_up.wait(10)
 
 
 def test_truncated_answer_is_the_typed_connection_error_after_sending() -> None:
