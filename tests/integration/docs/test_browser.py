@@ -80,15 +80,24 @@ def test_no_page_scrolls_sideways_on_a_phone(built_docs: Path, browser: Any) -> 
 
 
 def test_search_finds_upsert(built_docs: Path, browser: Any) -> None:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def links(driver: Any) -> list[str]:
+        return [a.get_attribute("href") or "" for a in
+                driver.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a")]
+
+    def found(driver: Any) -> bool:
+        # results are added one by one: wait for the page that should be among them
+        return any("resources.html" in link or "bulk.html" in link for link in links(driver))
+
     browser.get((built_docs / "search.html").as_uri() + "?q=upsert")
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a"))
-    links = [a.get_attribute("href") for a in
-             browser.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a")]
-    assert any("resources.html" in link or "bulk.html" in link for link in links), links
+    try:
+        WebDriverWait(browser, 30).until(found)
+    except TimeoutException:
+        pytest.fail(f"the search for 'upsert' did not find the resources or bulk page: "
+                    f"{links(browser)}")
 
 
 def test_every_page_has_a_title(built_docs: Path, browser: Any) -> None:
