@@ -58,7 +58,9 @@ def request_before(http: HttpClient, method: str, url: str, params: dict | None 
         data = encode_json(wrap_envelope(body)).encode("utf-8")
     query = encode_params(params)
     resp = http.send(method, full_url, query, data, all_headers)
-    return http.handle_response(resp, False)
+    if not 200 <= resp.status_code < 300:
+        raise http.error_for(resp)
+    return resp.status_code, resp.headers, http.decode_success(resp, method, full_url, True)
 
 
 def timed(variants: dict[str, Callable[[], object]], n: int, rounds: int = 9) -> dict[str, float]:
