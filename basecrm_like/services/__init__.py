@@ -1,10 +1,7 @@
 """Services built from the catalog: one generic implementation, one named class per resource.
 
-Method names and positional arguments follow the official 1.x client
-(``list(**params)``, ``create(*args, **kwargs)``, ``retrieve(id)``,
-``update(id, *args, **kwargs)``, ``destroy(id)``; nested resources take the
-parent id first, e.g. ``line_items.retrieve(order_id, id)``). A class only has
-the methods of the actions its resource supports.
+The calling conventions (the official 1.x client's method names and positional
+arguments) are described in :mod:`basecrm_like.services.base`.
 """
 from ..support.suggest import did_you_mean as suggest
 from .base import _METHOD_ACTIONS as _METHOD_ACTIONS
