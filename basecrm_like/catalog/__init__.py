@@ -1,4 +1,5 @@
 """The catalog of API resources: pure data that the client side and the mock both read."""
+from .includes import INCLUDES, Include, include_names, includes_of
 from .resources import (
     BY_TYPE,
     CATALOG,
@@ -20,7 +21,7 @@ from .schema import (
 )
 
 __all__ = [
-    "ACTIONS", "ADDRESS_KEYS", "BY_TYPE", "CATALOG", "FIELD_TYPES", "POLYMORPHIC",
+    "ACTIONS", "ADDRESS_KEYS", "BY_TYPE", "CATALOG", "FIELD_TYPES", "INCLUDES", "POLYMORPHIC",
     "POLYMORPHIC_TYPES", "RESOURCES", "Field", "RequiredIf", "Resource", "UnknownResourceError",
-    "by_type", "get", "reverse_links",
+    "by_type", "get", "reverse_links", "Include", "include_names", "includes_of",
 ]

@@ -115,7 +115,7 @@ RESOURCES: tuple[Resource, ...] = (
                 rw("tags", "tags"), rw("custom_fields", "custom_fields"), *STAMPS),
         filters=("ids", "creator_id", "owner_id", "contact_id", "is_organization", "name",
                  "first_name", "last_name", "email", "phone", "mobile", "customer_status",
-                 "prospect_status", *ADDRESS_FILTERS),
+                 "prospect_status", *ADDRESS_FILTERS, "includes"),
         sort_by=("id", "name", "first_name", "last_name", "created_at", "updated_at"),
         default_sort="last_name:asc",
         required_if=(RequiredIf("is_organization", True, ("name",)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..catalog import ADDRESS_KEYS, RESOURCES, Field, Resource
+from ..catalog import ADDRESS_KEYS, RESOURCES, Field, Resource, include_names, includes_of
 from ..catalog.search import SEARCHABLE, WITH_SCHEMA
 from ..version import VERSION
 from .backend.search_schema import SEARCH_SCHEMA
@@ -85,8 +85,12 @@ def _input_schema(spec: Field) -> dict[str, Any]:
 
 
 def record_schema(res: Resource) -> dict[str, Any]:
+    properties = {f.name: field_schema(f) for f in res.fields}
+    for inc in includes_of(res):   # present only when ``includes`` asks for them
+        properties[inc.name] = ({"type": "array", "items": {"type": "object"}} if inc.many
+                                else {"type": ["object", "null"]})
     return {"type": "object", "title": res.model_name, "description": res.description,
-            "properties": {f.name: field_schema(f) for f in res.fields}}
+            "properties": properties}
 
 
 def input_schema(res: Resource, creating: bool) -> dict[str, Any]:
@@ -151,10 +155,20 @@ def _query_param(name: str, schema: dict[str, Any], description: str = "") -> di
     return param
 
 
+def includes_param(res: Resource) -> dict[str, Any]:
+    names = include_names(res)
+    return _query_param("includes", {"type": "string"},
+                        f"Comma-separated related records to embed: {', '.join(names)}"
+                        if names else "Not supported here (400 invalid_param)")
+
+
 def filter_params(res: Resource) -> list[dict[str, Any]]:
     """One query parameter per catalog filter, typed like its attribute."""
     params = []
     for name in res.filters:
+        if name == "includes":
+            params.append(includes_param(res))
+            continue
         spec = res.field(name)
         if spec is not None and spec.type in ("integer", "boolean"):
             schema: dict[str, Any] = {"type": spec.type}
@@ -221,6 +235,8 @@ def resource_paths(res: Resource) -> PathItems:
                                   "requestBody": _body(input_schema(res, creating=True)),
                                   "responses": {"200": single}}),
         "retrieve": (member, "get", {"summary": f"Retrieve a {res.type}",
+                                     "parameters": [includes_param(res)] if includes_of(res)
+                                     else [],
                                      "responses": {"200": single}}),
         "update": (member, "put", {"summary": f"Update a {res.type}", "requestBody": updating,
                                    "responses": {"200": single}}),

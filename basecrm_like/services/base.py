@@ -161,9 +161,13 @@ class Service:
         """Create a record from a dict or keyword arguments."""
         return self._create((), args, kwargs)
 
-    def retrieve(self, id: Any) -> Munch:
-        """One record by id; :class:`~basecrm_like.RequestError` (404) when missing."""
-        return self._retrieve((), id)
+    def retrieve(self, id: Any, includes: Any = None) -> Munch:
+        """One record by id; :class:`~basecrm_like.RequestError` (404) when missing.
+
+        ``includes`` (a name or a list of names, e.g. ``"organization"`` on contacts)
+        asks the API to embed related records; each becomes one more attribute.
+        """
+        return self._retrieve((), id, includes)
 
     def update(self, id: Any, *args: Any, **kwargs: Any) -> Munch:
         """Change the given attributes only (PUT is partial)."""
@@ -253,8 +257,9 @@ class Service:
             self._invalidate()
         return self.coerce(record)
 
-    def _retrieve(self, parents: tuple[Any, ...], id: Any) -> Munch:
-        _, _, record = self.http_client.get(self._path(parents, id))
+    def _retrieve(self, parents: tuple[Any, ...], id: Any, includes: Any = None) -> Munch:
+        params = None if includes is None else {"includes": includes}
+        _, _, record = self.http_client.get(self._path(parents, id), params=params)
         return self.coerce(record)
 
     def _update(self, parents: tuple[Any, ...], id: Any, args: tuple[Any, ...],

@@ -34,6 +34,8 @@ class Listing:
     per_page: int = DEFAULT_PER_PAGE
     #: set when a ``cursor`` (on lists with a page cap) says where the page starts
     offset: int | None = None
+    #: the related records ``includes`` asks to embed in each item
+    includes: tuple[Any, ...] = ()
 
 
 def _invalid(name: str, message: str) -> ApiError:
@@ -206,8 +208,9 @@ def listing(res: Resource, args: Mapping[str, str]) -> Listing:
     """Filters, order and paging of a list request; 400 on anything invalid."""
     allowed = [*PAGING, *res.filters]
     check_known(args, allowed, custom_fields=res.has_custom_fields)
-    includes.check(res, args)
+    wanted = includes.check(res, args)
     out = filters(res, args)
+    out.includes = wanted
     if "sort_by" in args:
         sort = args["sort_by"].strip()
         name = sort.split(":")[0]

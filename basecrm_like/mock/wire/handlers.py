@@ -8,7 +8,7 @@ from collections.abc import Callable
 from werkzeug.wrappers import Response
 
 from ...catalog import CATALOG, Resource
-from ..backend import includes, query, records
+from ..backend import embedding, includes, query, records
 from ..backend.errors import error
 from ..backend.store import Parent
 from ..backend.validation import check_body
@@ -62,7 +62,8 @@ def list_records(call: Call) -> Response:
     links = page_links(call.request, listing.page, has_next)
     if res.max_page is not None:
         links = cursor_links(call.request, links, listing, res.max_page, offset + listing.per_page)
-    return collection(res.type, rows[:listing.per_page], links)
+    rows = embedding.embed(call.store, rows[:listing.per_page], listing.includes)
+    return collection(res.type, rows, links)
 
 
 def create_record(call: Call) -> Response:
@@ -90,12 +91,12 @@ def _member_id(call: Call) -> object:
 def retrieve_record(call: Call) -> Response:
     res = _res(call)
     query.check_known(call.args, ["includes"])
-    includes.check(res, call.args)
+    wanted = includes.check(res, call.args)
     parent = parent_of(call)
     raw = call.store.get_raw(res, _member_id(call), parent)
     if raw is None:
         raise not_found(res, _member_id(call))
-    return single(res.type, raw)
+    return single(res.type, embedding.embed(call.store, [raw], wanted)[0])
 
 
 def update_record(call: Call) -> Response:

@@ -90,13 +90,3 @@ def test_lead_conversions_cap_page_at_50_and_page_on_by_cursor(basecrm_mock: Any
     bad = _get(basecrm_mock, "/lead_conversions", cursor="not-a-cursor")
     assert bad.status_code == 400 and bad.json()["errors"][0]["error"]["field"] == "cursor"
 
-
-def test_includes_accepted_where_documented_and_refused_elsewhere(basecrm_mock: Any,
-                                                                  basecrm_client: Client) -> None:
-    org = basecrm_client.contacts.create(name="Acme", is_organization=True)
-    assert _get(basecrm_mock, f"/contacts/{org.id}", includes="organization").status_code == 200
-    refused = _get(basecrm_mock, "/notes", includes="creator")
-    assert refused.status_code == 400
-    error = refused.json()["errors"][0]["error"]
-    assert error["code"] == "invalid_param" and "notes support no includes" in error["details"]
-    assert _get(basecrm_mock, f"/contacts/{org.id}", includes="owner").status_code == 400

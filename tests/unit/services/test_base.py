@@ -21,7 +21,7 @@ TOKEN = "q" * 64
 ACTION_METHODS = {
     "list": ("GET", "", ["**params"]),
     "create": ("POST", "", ["*args", "**kwargs"]),
-    "retrieve": ("GET", "/{id}", ["id"]),
+    "retrieve": ("GET", "/{id}", ["id", "includes"]),
     "update": ("PUT", "/{id}", ["id", "*args", "**kwargs"]),
     "destroy": ("DELETE", "/{id}", ["id"]),
     "upsert": ("POST", "/upsert", ["filters", "*args", "**kwargs"]),
