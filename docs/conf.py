@@ -8,6 +8,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import fidelity_table  # noqa: E402
 import resource_table  # noqa: E402
 
 from basecrm_like import VERSION  # noqa: E402
@@ -40,4 +41,5 @@ suppress_warnings = ["ref.python"]
 generated = HERE / "_generated"
 generated.mkdir(exist_ok=True)
 (generated / "resources.rst").write_text(resource_table.rst())
+(generated / "fidelity.rst").write_text(fidelity_table.rst())
 extensions.append("openapi_document")  # writes openapi.json into the built docs

@@ -239,7 +239,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         name="pipelines", type="pipeline", path="/pipelines", actions=LIST,
         fields=(ID, ro("name"), ro("disabled", "boolean", default=False), *STAMPS),
-        filters=("ids", "name"), reference_data=True,
+        filters=("ids", "name", "disabled"), reference_data=True,
     ),
     Resource(
         name="products", type="product", path="/products", actions=CRUD,

@@ -1,0 +1,78 @@
+"""Where each catalog resource was checked against public sources, and what is still a guess.
+
+Pure data, read by the mock guide's table (``docs/fidelity_table.py``) and by a
+test that keeps it in step with the catalog: every resource has an entry, and
+every attribute named as a guess is one of the resource's attributes.
+
+``sources`` name the public pages the attributes were compared with: the Sell
+API reference (``ref:resources/<page>``), its Firehose attribute lists
+(``ref:firehose/<page>``; these list each resource's attributes as the API
+holds them) and the official clients' models (``clients``). ``guessed`` are
+attributes that no source confirms; the mock serves them because public
+integrations read them, and they may differ on a real account.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+REFERENCE = "https://developer.zendesk.com/api-reference/sales-crm/"
+
+
+@dataclass(frozen=True)
+class Checked:
+    sources: tuple[str, ...]
+    guessed: tuple[str, ...] = ()
+    note: str = ""
+
+
+CLIENTS = "clients"
+
+FIDELITY: Mapping[str, Checked] = {
+    "accounts": Checked((CLIENTS,)),
+    "associated_contacts": Checked(("ref:firehose/associated-contacts", CLIENTS),
+                                   note="the Firehose record also has id and deal_id"),
+    "calls": Checked(("ref:resources/calls", "ref:firehose/calls", CLIENTS)),
+    "call_outcomes": Checked((CLIENTS,)),
+    "collaborations": Checked(("ref:resources/collaborations", "basecrm-java")),
+    "contacts": Checked(("ref:firehose/contacts", "ref:requests", CLIENTS),
+                        note="prospect_status 'lost' is not among the documented values"),
+    "custom_fields": Checked(("ref:search/custom-fields-mapping", CLIENTS),
+                             guessed=("choices", "for_company", "for_contact")),
+    "deals": Checked(("ref:firehose/deals", CLIENTS),
+                     guessed=("added_at", "last_activity_at"),
+                     note="added_at and last_activity_at appear in public clients' answers"),
+    "deal_sources": Checked(("ref:firehose/sources", CLIENTS)),
+    "deal_unqualified_reasons": Checked((CLIENTS,)),
+    "documents": Checked((CLIENTS,), guessed=("name", "content_type", "size", "download_url")),
+    "leads": Checked(("ref:firehose/leads", CLIENTS), guessed=("unqualified_reason_id",)),
+    "lead_conversions": Checked(("ref:resources/lead-conversions",),
+                                guessed=("owner_id", "create_deal")),
+    "lead_sources": Checked(("ref:firehose/sources", CLIENTS)),
+    "lead_unqualified_reasons": Checked((CLIENTS,)),
+    "line_items": Checked((CLIENTS,)),
+    "loss_reasons": Checked((CLIENTS,)),
+    "notes": Checked(("ref:resources/notes", "ref:firehose/notes", CLIENTS)),
+    "orders": Checked((CLIENTS,)),
+    "pipelines": Checked(("ref:resources/pipelines",),
+                         note="the disabled filter comes from the reference"),
+    "products": Checked((CLIENTS,)),
+    "sequences": Checked((CLIENTS,)),
+    "sequence_enrollments": Checked(("ref:resources/sequence-enrollments",),
+                                    guessed=("state", "steps")),
+    "sources": Checked(("ref:firehose/sources", CLIENTS)),
+    "stages": Checked(("ref:firehose/stages", CLIENTS)),
+    "tags": Checked((CLIENTS,)),
+    "tasks": Checked(("ref:resources/tasks", "ref:firehose/tasks", CLIENTS)),
+    "text_messages": Checked((CLIENTS,)),
+    "users": Checked(("ref:firehose/users", CLIENTS, "basecrm-java"),
+                     guessed=("roles", "invited", "phone_number", "timezone", "team_name",
+                              "group", "reports_to", "identity_type", "deleted_at")),
+    "visits": Checked((CLIENTS,), guessed=("visited_at",)),
+    "visit_outcomes": Checked((CLIENTS,)),
+}
+
+
+def source_url(source: str) -> str:
+    """A source as a link target (``ref:...`` pages) or as it is written."""
+    return REFERENCE + source[4:] if source.startswith("ref:") else source
