@@ -15,6 +15,9 @@ from basecrm_like.mock.wire.replies import json_reply
 from basecrm_like.mock.wire.request import Call
 from basecrm_like.mock.wire.routes import Route
 from basecrm_like.resources import CATALOG
+from tests.support.contract import ContractTarget, contract
+
+__all__ = ["contract"]  # the contract suite's fixture, for the tests marked below
 
 HEADERS = {"Authorization": f"Bearer {DEV_TOKEN}", "User-Agent": "mock-tests/1.0",
            "Content-Type": "application/json"}
@@ -57,24 +60,32 @@ def test_random_queries_get_api_answers(basecrm_mock_server: Any, params: dict[s
     assert resp.status_code in (200, 400), resp.text
 
 
+def _headers(contract: ContractTarget) -> dict[str, str]:
+    return {**HEADERS, "Authorization": f"Bearer {contract.token}"}
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize("raw", [
     b'{"data": {"last_name": NaN}}', b'{"data": {"last_name": "\\ud800"}}',
     b"[" * 100_000 + b"]" * 100_000, b'{"data": {"owner_id": 99999999999999999999999}}',
     b'{"data": {"last_name": "x", "custom_fields": {"a": Infinity}}}',
 ])
-def test_hostile_bodies(basecrm_mock: Any, raw: bytes) -> None:
-    resp = _post(basecrm_mock.url, "/v2/contacts", raw)
+def test_hostile_bodies(contract: ContractTarget, raw: bytes) -> None:
+    resp = SESSION.post(contract.url + "/v2/contacts", data=raw, headers=_headers(contract),
+                        timeout=30)
     assert resp.status_code in (400, 422), resp.text
-    assert SESSION.get(basecrm_mock.url + "/_mock/requests", timeout=10).status_code == 200
+    assert SESSION.get(contract.url + "/v2/users/self", headers=_headers(contract),
+                       timeout=30).status_code == 200   # still answering
 
 
-def test_hostile_paths_and_params(basecrm_mock: Any) -> None:
-    url = basecrm_mock.url
+@pytest.mark.contract
+def test_hostile_paths_and_params(contract: ContractTarget) -> None:
     for path, status in (("/v2/contacts/99999999999999999999999", 404),
                          ("/v2/contacts?ids=" + ",".join(map(str, range(2000))), 400),
                          ("/v2/contacts?owner_id=99999999999999999999", 400),
                          ("/v2/contacts?sort_by=custom_fields:x'y:desc", 200)):
-        assert SESSION.get(url + path, headers=HEADERS, timeout=10).status_code == status, path
+        resp = SESSION.get(contract.url + path, headers=_headers(contract), timeout=30)
+        assert resp.status_code == status, path
 
 
 def test_a_crash_answers_500_and_rolls_back() -> None:

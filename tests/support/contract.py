@@ -35,6 +35,9 @@ class ContractTarget:
     run_id: str
     real: bool
     created: list[tuple[str, int]] = field(default_factory=list)
+    #: the API's base URL and token, for tests that speak HTTP themselves
+    url: str = ""
+    token: str = ""
 
     def name(self, label: str) -> str:
         """A record name that says which run made it."""
@@ -45,6 +48,20 @@ class ContractTarget:
         record = getattr(self.client, resource).create(**attributes)
         self.created.append((resource, record.id))
         return record
+
+    def adopt_answer(self, path: str, record: dict[str, Any]) -> None:
+        """Remember what a successful ``POST /v2/...`` made, from its path and answer.
+
+        Nested records (line items, associated contacts) go with their parent; a lead
+        conversion cannot be deleted, but the contacts and deal it made can."""
+        parts = [part for part in path.split("?")[0].split("/") if part][1:]
+        if parts[:1] == ["lead_conversions"]:
+            self.adopt("contacts", record.get("individual_id"))
+            self.adopt("contacts", record.get("organization_id"))
+            self.adopt("deals", record.get("deal_id"))
+        elif len(parts) == 1 or (len(parts) == 2 and parts[1] == "upsert"):
+            if (parts[0], record.get("id")) not in self.created:
+                self.adopt(parts[0], record.get("id"))
 
     def adopt(self, resource: str, record_id: int | None) -> None:
         """Remember a record the API created on the test's behalf (a conversion's contact)."""
@@ -78,9 +95,11 @@ def contract(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
         url, token = account
         client = basecrm_like.Client(access_token=token, base_url=url, max_retries=3,
                                      timeout=30)
-        target = ContractTarget(client, run_id, real=True)
+        target = ContractTarget(client, run_id, real=True, url=url.rstrip("/"), token=token)
     else:
-        target = ContractTarget(request.getfixturevalue("basecrm_client"), run_id, real=False)
+        server = request.getfixturevalue("basecrm_mock")
+        target = ContractTarget(request.getfixturevalue("basecrm_client"), run_id, real=False,
+                                url=server.url, token=server.token)
     try:
         yield target
     finally:
