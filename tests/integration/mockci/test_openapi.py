@@ -17,11 +17,20 @@ from basecrm_like.catalog import RESOURCES
 from basecrm_like.catalog.search import SEARCHABLE, WITH_SCHEMA
 from basecrm_like.mock import serve
 from basecrm_like.mock.backend.search_schema import SEARCH_SCHEMA
-from basecrm_like.mock.openapi import build_document
+from basecrm_like.mock.openapi import FILTER_DEPTH, build_document
 
 #: generated cases per operation: one reaches every operation and keeps CI fast; set
 #: BASECRM_FUZZ_EXAMPLES for a deeper local run
 EXAMPLES_PER_OPERATION = int(os.environ.get("BASECRM_FUZZ_EXAMPLES", "1"))
+#: the operations the coverage phase walks (it generates every boundary and negative case of
+#: their parameters and bodies, and has no per-operation limit): a list with filters, paging
+#: and includes, a capped list with a cursor, a retrieve with includes, a create and a
+#: Search batch. BASECRM_COVERAGE_OPERATIONS=".*" walks all 152 (about 8,600 cases, over
+#: a minute).
+COVERAGE_OPERATIONS = os.environ.get(
+    "BASECRM_COVERAGE_OPERATIONS",
+    r"^(deals_list|lead_conversions_list|contacts_retrieve|collaborations_create|"
+    r"contacts_search)$")
 
 
 def test_document_covers_every_catalog_action_and_is_served(basecrm_mock: Any) -> None:
@@ -129,3 +138,41 @@ def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(
     assert counts is not None, done.stdout[-2000:]
     generated, passed = int(counts.group(1)), int(counts.group(2))
     assert generated == passed and generated >= operations * EXAMPLES_PER_OPERATION * 0.9
+
+
+def _counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int]:
+    counts = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
+    assert counts is not None, done.stdout[-2000:] + done.stderr[-2000:]
+    return int(counts.group(1)), int(counts.group(2))
+
+
+def test_schemathesis_coverage_phase(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every boundary and negative case of a bounded set of operations: no 5xx, answers
+    conform, and the generator no longer fails on the recursive Search filter."""
+    with serve() as server:
+        done = _schemathesis(server, tmp_path, "--phases", "coverage", "--workers", "2",
+                             "--include-operation-id-regex", COVERAGE_OPERATIONS)
+    generated, passed = _counts(done)
+    selected = re.search(r"Selected: (\d+)/\d+", done.stdout)
+    with capsys.disabled():
+        print(f"\nschemathesis coverage phase: {generated} generated, {passed} passed over "
+              f"{selected.group(1) if selected else '?'} operations")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "Errored" not in done.stdout and generated == passed
+    assert generated >= 100   # the coverage phase did run: it is not a handful of examples
+
+
+def test_the_search_filter_is_bounded_in_the_document_and_accepted_by_the_mock(
+        basecrm_mock: Any) -> None:
+    schemas = build_document()["components"]["schemas"]
+    deepest = schemas[f"Search_filter_{FILTER_DEPTH}"]
+    assert set(deepest["properties"]) == {"filter"}          # leaves only: no more nesting
+    assert "Search_filter_" not in json.dumps(deepest)
+    leaf = {"filter": {"attribute": {"name": "id"}, "parameter": {"eq": 1}}}
+    tree: dict[str, Any] = leaf
+    for _ in range(FILTER_DEPTH):                              # as deep as the document allows
+        tree = {"and": [tree, {"not": leaf}]} if _ % 2 else {"or": [tree]}
+    answer = requests.post(f"{basecrm_mock.url}/v3/contacts/search", timeout=10,
+                           json={"items": [{"data": {"query": {"filter": tree}}}]},
+                           headers={"Authorization": f"Bearer {basecrm_mock.token}"})
+    assert answer.status_code == 200 and answer.json()["items"][0]["successful"] is True
