@@ -10,7 +10,6 @@ Reads only the catalog: no HTTP, no server state.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -305,36 +304,10 @@ def _rename_refs(schema: Any) -> Any:
     return schema
 
 
-#: how deep ``and``/``or``/``not`` nest in the document's Search filter (the mock takes any depth)
-FILTER_DEPTH = 3
-
-
-def bounded_filters(schemas: dict[str, Any]) -> dict[str, Any]:
-    """The recursive Search filter tree unrolled to :data:`FILTER_DEPTH` levels.
-
-    The mock validates filters of any depth, but a self-referencing schema makes
-    test generators recurse without bound (schemathesis' coverage phase failed on
-    it with a recursion error), so the document describes every tree up to that
-    depth: ``Search_filter`` holds ``Search_filter_1`` and so on, and the last
-    level holds only leaf filters. Whatever it describes, the mock accepts.
-    """
-    base = json.dumps(schemas["Search_filter"])
-    own_ref = json.dumps("#/components/schemas/Search_filter")
-    out = dict(schemas)
-    for level in range(FILTER_DEPTH + 1):
-        name = "Search_filter" if level == 0 else f"Search_filter_{level}"
-        schema = json.loads(base.replace(own_ref, json.dumps(
-            f"#/components/schemas/Search_filter_{level + 1}")))
-        if level == FILTER_DEPTH:
-            schema["properties"] = {"filter": schema["properties"]["filter"]}
-        out[name] = schema
-    return out
-
-
 def search_component_schemas() -> dict[str, Any]:
     """The mock's own Search request schema (what it validates with), plus its answers."""
-    schemas = bounded_filters({f"Search_{name}": _rename_refs(definition)
-                               for name, definition in SEARCH_SCHEMA["definitions"].items()})
+    schemas = {f"Search_{name}": _rename_refs(definition)
+               for name, definition in SEARCH_SCHEMA["definitions"].items()}
     schemas["SearchRequest"] = _rename_refs(SEARCH_SCHEMA)
     text = {"type": ["string", "null"]}
     result = {"type": "object", "required": ["successful"], "properties": {

@@ -17,7 +17,7 @@ from basecrm_like.catalog import RESOURCES
 from basecrm_like.catalog.search import SEARCHABLE, WITH_SCHEMA
 from basecrm_like.mock import serve
 from basecrm_like.mock.backend.search_schema import SEARCH_SCHEMA
-from basecrm_like.mock.openapi import FILTER_DEPTH, build_document
+from basecrm_like.mock.openapi import build_document
 
 #: generated cases per operation: one reaches every operation and keeps CI fast; set
 #: BASECRM_FUZZ_EXAMPLES for a deeper local run
@@ -147,10 +147,15 @@ def _counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int]:
 
 
 def test_schemathesis_coverage_phase(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """Every boundary and negative case of a bounded set of operations: no 5xx, answers
-    conform, and the generator no longer fails on the recursive Search filter."""
+    """Every boundary and negative case of a bounded set of operations: no 5xx and
+    answers that conform to the document.
+
+    One worker: with several, the phase fails at random in the generator itself
+    (Hypothesis describes its strategies with ``ast.parse``, which CPython 3.11
+    does not allow from concurrent threads: "AST constructor recursion depth
+    mismatch"), whatever the document says."""
     with serve() as server:
-        done = _schemathesis(server, tmp_path, "--phases", "coverage", "--workers", "2",
+        done = _schemathesis(server, tmp_path, "--phases", "coverage", "--workers", "1",
                              "--include-operation-id-regex", COVERAGE_OPERATIONS)
     generated, passed = _counts(done)
     selected = re.search(r"Selected: (\d+)/\d+", done.stdout)
@@ -162,17 +167,3 @@ def test_schemathesis_coverage_phase(capsys: pytest.CaptureFixture[str], tmp_pat
     assert generated >= 100   # the coverage phase did run: it is not a handful of examples
 
 
-def test_the_search_filter_is_bounded_in_the_document_and_accepted_by_the_mock(
-        basecrm_mock: Any) -> None:
-    schemas = build_document()["components"]["schemas"]
-    deepest = schemas[f"Search_filter_{FILTER_DEPTH}"]
-    assert set(deepest["properties"]) == {"filter"}          # leaves only: no more nesting
-    assert "Search_filter_" not in json.dumps(deepest)
-    leaf = {"filter": {"attribute": {"name": "id"}, "parameter": {"eq": 1}}}
-    tree: dict[str, Any] = leaf
-    for _ in range(FILTER_DEPTH):                              # as deep as the document allows
-        tree = {"and": [tree, {"not": leaf}]} if _ % 2 else {"or": [tree]}
-    answer = requests.post(f"{basecrm_mock.url}/v3/contacts/search", timeout=10,
-                           json={"items": [{"data": {"query": {"filter": tree}}}]},
-                           headers={"Authorization": f"Bearer {basecrm_mock.token}"})
-    assert answer.status_code == 200 and answer.json()["items"][0]["successful"] is True
