@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from .backend.oauth_clients import DEV_OAUTH_CLIENT
 from .backend.tokens import DEV_TOKEN
+from .options import MockConfigurationError, UnknownMockOptionError
 
 if TYPE_CHECKING:
     from .wire.app import MockApp
     from .wire.server import MockServer, create_app, serve
 
-__all__ = ["DEV_OAUTH_CLIENT", "DEV_TOKEN", "MockApp", "MockServer", "create_app", "serve"]
+__all__ = ["DEV_OAUTH_CLIENT", "DEV_TOKEN", "MockApp", "MockConfigurationError", "MockServer",
+           "UnknownMockOptionError", "create_app", "serve"]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,13 +14,41 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..support.errors import Error
+from ..support.suggest import suggestion
+from .backend.dbcheck import DatabaseProblem
 from .backend.events import DEFAULT_RETENTION
 from .backend.exposure import check_listener
 from .backend.faults import parse_spec
 from .backend.oauth import DEFAULT_TOKEN_TTL
 from .backend.oauth_clients import parse_oauth_client
 
-__all__ = ["MOCK_OPTIONS", "MockOption", "resolve"]
+__all__ = ["MOCK_OPTIONS", "MockConfigurationError", "MockDatabaseError", "MockOption",
+           "UnknownMockOptionError", "resolve"]
+
+
+class MockConfigurationError(Error, ValueError):
+    """An option of the mock server is invalid or conflicts with another, caught before it starts.
+
+    The same options are ``serve()`` keywords, ``basecrm-like mock`` flags and pytest
+    ini settings, so the message names the flag (``--port: ...``) and says what it
+    accepts; ``option`` is the keyword (``"port"``), or None when options conflict.
+    Also a ``ValueError``, as these errors always were.
+    """
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class UnknownMockOptionError(MockConfigurationError, TypeError):
+    """A name that is no mock server option (``serve(prot=1)``); also the ``TypeError``
+    Python raises for an unexpected keyword argument."""
+
+
+class MockDatabaseError(MockConfigurationError, DatabaseProblem):
+    """``db`` names a file the mock cannot serve (not a database, damaged, read-only, in a
+    missing directory); the message says which."""
 
 #: the port the command line listens on unless told otherwise (``serve()`` picks a free one)
 DEFAULT_PORT = 8765
@@ -154,30 +182,77 @@ MOCK_OPTIONS: tuple[MockOption, ...] = (
 OPTION_NAMES = tuple(option.name for option in MOCK_OPTIONS)
 
 
+#: what a value of each option type must be, in words
+KINDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _of_type(option: MockOption, value: Any) -> Any:
+    """``value`` when it has the option's type (a whole number is a fine float)."""
+    wanted = option.type
+    fits = isinstance(value, wanted) and (wanted is bool or not isinstance(value, bool))
+    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+        fits = True
+    if not fits:
+        raise ValueError(f"expected {KINDS.get(wanted, wanted.__name__)}, got {value!r} "
+                         f"({type(value).__name__})")
+    return value
+
+
+def _token(value: Any) -> str:
+    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not a token: a token is non-empty text without spaces")
+    return value
+
+
 def _apply(option: MockOption, value: Any) -> Any:
     """``value`` checked and converted (the default when ``value`` is None)."""
     if value is None:
         return option.default
-    parse = option.parse
+    parse = option.parse or (_token if option.name == "tokens" else None)
     if option.multiple:
-        items = (value,) if isinstance(value, str) else tuple(value)
-        return tuple(parse(item) for item in items) if parse else items
-    return parse(value) if parse else value
+        if isinstance(value, str):
+            items: tuple[Any, ...] = (value,)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = tuple(value)
+        else:
+            raise ValueError(f"expected one value or a list of values, got {value!r} "
+                             f"({type(value).__name__})")
+        return tuple(_parsed(option, parse, item) for item in items) if parse else items
+    if parse is None:
+        return _of_type(option, value)
+    return _parsed(option, parse, value)
+
+
+def _parsed(option: MockOption, parse: Callable[[Any], Any], value: Any) -> Any:
+    """``parse(value)``; a value of the wrong kind is a ValueError saying what was expected."""
+    try:
+        return parse(value)
+    except (TypeError, AttributeError):
+        raise ValueError(f"expected {KINDS.get(option.type, option.type.__name__)}, got "
+                         f"{value!r} ({type(value).__name__})") from None
+
+
+def unknown_option(name: str) -> UnknownMockOptionError:
+    return UnknownMockOptionError(
+        f"{name!r} is no mock server option{suggestion(name, OPTION_NAMES)} (the options are "
+        f"{', '.join(OPTION_NAMES)})", name)
 
 
 def resolve(values: Mapping[str, Any]) -> dict[str, Any]:
     """Every option's value for ``serve(**...)``: ``values`` checked and converted,
-    defaults for the rest. A ValueError names the flag at fault."""
+    defaults for the rest. A :class:`MockConfigurationError` names the flag at fault."""
     for name in values:
         if name not in OPTION_NAMES:
-            raise ValueError(f"unknown mock server option {name!r}; the options are "
-                             f"{', '.join(OPTION_NAMES)}")
+            raise unknown_option(name)
     resolved: dict[str, Any] = {}
     for option in MOCK_OPTIONS:
         try:
             resolved[option.name] = _apply(option, values.get(option.name))
         except ValueError as exc:
-            raise ValueError(f"{option.flags[0]}: {exc}") from None
-    check_modes(resolved)
-    check_listener(resolved["host"], resolved["admin_token"])
+            raise MockConfigurationError(f"{option.flags[0]}: {exc}", option.name) from None
+    try:
+        check_modes(resolved)
+        check_listener(resolved["host"], resolved["admin_token"])
+    except ValueError as exc:
+        raise MockConfigurationError(str(exc)) from None
     return resolved

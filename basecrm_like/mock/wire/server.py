@@ -16,7 +16,16 @@ from typing import Any
 from waitress import wasyncore
 from waitress.server import create_server
 
-from ..options import DEFAULT_THREADS, OPTION_NAMES, resolve
+from ...support.suggest import suggestion
+from ..backend.dbcheck import DatabaseProblem
+from ..options import (
+    DEFAULT_THREADS,
+    OPTION_NAMES,
+    MockConfigurationError,
+    MockDatabaseError,
+    UnknownMockOptionError,
+    resolve,
+)
 from .app import MockApp
 from .cassettes import run_comparison
 from .control import check_listener, exposure_warning
@@ -148,11 +157,21 @@ def serve(*, routes: Iterable[Route] = (), **options: Any) -> MockServer:
     """
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
-        raise TypeError(f"serve() got an unexpected keyword argument {unknown[0]!r}; "
-                        f"the options are {', '.join(OPTION_NAMES)}")
+        name = unknown[0]
+        raise UnknownMockOptionError(
+            f"serve() got an unexpected keyword argument {name!r}"
+            f"{suggestion(name, OPTION_NAMES)} (the options are {', '.join(OPTION_NAMES)})", name)
     settings = resolve({"port": 0, **options})
     listener = {name: settings.pop(name) for name in LISTENER_OPTIONS}
-    app = MockApp(routes=routes, **settings)
+    routes = tuple(routes) if isinstance(routes, (list, tuple)) else routes
+    if not isinstance(routes, tuple) or not all(isinstance(r, Route) for r in routes):
+        raise MockConfigurationError(
+            f"routes: expected a list of basecrm_like.mock.wire.routes.Route, got {routes!r}",
+            "routes")
+    try:
+        app = MockApp(routes=routes, **settings)
+    except DatabaseProblem as exc:
+        raise MockDatabaseError(str(exc), "db") from None
     try:
         return MockServer(app, **listener).start()
     except BaseException:
