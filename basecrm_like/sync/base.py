@@ -66,10 +66,16 @@ class ParsedItem:
     document: str  # the record as JSON text
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str,
+                            allow_nan=False)
+
+
 def dump_json(value: Any) -> str:
-    """Compact JSON; raises ValueError for NaN or infinities, which no JSON store keeps."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str,
-                      allow_nan=False)
+    """Compact JSON; raises ValueError for NaN or infinities, which no JSON store keeps.
+
+    Values JSON has no type for (decimals, dates...) are written as their text.
+    """
+    return _ENCODER.encode(value)
 
 
 def unstorable(value: Any, depth: int = 0) -> str | None:

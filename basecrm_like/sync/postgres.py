@@ -14,7 +14,7 @@ says what to install.
 from __future__ import annotations
 
 import contextlib
-import json
+import logging
 import math
 import re
 import threading
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import catalog
 from .base import (
@@ -39,6 +39,9 @@ from .base import (
     table_name_for,
 )
 from .mirror import UnknownTableError
+
+logger = logging.getLogger("basecrm_like.sync")
+_R = TypeVar("_R")
 
 try:
     import psycopg
@@ -149,10 +152,10 @@ class _PgTable:
                                  _CONVERTERS.get(kind, _to_text)) for col, kind in self.columns)
 
     def row(self, item: ParsedItem) -> dict[str, Any]:
-        """One row for :attr:`upsert`, by column; ValueError when a typed value does not fit."""
+        """One row for :attr:`upsert` by column, the document left out (see :func:`_upsert_json`);
+        ValueError when a typed value does not fit."""
         data = item.data
-        values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision,
-                                  "document": data}
+        values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision}
         get = data.get
         for col, convert in self.converters:
             value = get(col)
@@ -193,6 +196,7 @@ class PostgresMirror(Mirror):
         self.rejected: list[Rejection] = []
         self._lock = threading.RLock()
         self._tables: dict[str, _PgTable] = {}
+        self._writing: Any = None  # the pooled connection apply keeps between pages
         self.engine = sa.create_engine(_driver_url(str(url)), json_serializer=_json_serializer,
                                        pool_size=pool_size, pool_pre_ping=True)
         self.metadata = sa.MetaData()
@@ -246,6 +250,10 @@ class PostgresMirror(Mirror):
             index_elements=["name"], set_={"value": mark.excluded.value, "updated_at": now}))
 
     def close(self) -> None:
+        with self._lock:
+            if self._writing is not None:
+                self._writing.close()
+                self._writing = None
         self.engine.dispose()
 
     # -- schema versions ------------------------------------------------------
@@ -335,7 +343,7 @@ class PostgresMirror(Mirror):
                checkpoint: tuple[str, str] | None) -> list[bool]:
         now = datetime.now(timezone.utc)
         verdicts: list[bool] = []
-        upserts: dict[str, list[dict[str, Any]]] = {}
+        upserts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         deletes: dict[str, list[dict[str, Any]]] = {}
         with self._lock:
             kinds = [_item_type(item) for item in items]
@@ -356,29 +364,59 @@ class PostgresMirror(Mirror):
                         self._reject(parsed.type, parsed.data["id"], str(exc))
                         verdicts.append(False)
                         continue
-                    upserts.setdefault(parsed.type, []).append(row)
+                    upserts.setdefault(parsed.type, []).append((parsed.document, row))
                 verdicts.append(True)
-            if not (upserts or deletes or checkpoint):
-                return verdicts
-            with self.engine.begin() as conn:
-                # the same transaction as SQLAlchemy's; the statements go out in one
-                # pipeline and their errors come back when it ends, before the commit
-                raw: Any = conn.connection.driver_connection
-                with raw.pipeline(), raw.cursor() as cur:
-                    self._write(cur, upserts, deletes, now)
-                    if checkpoint is not None:
-                        cur.execute(self._checkpoint_sql, {"cp_name": str(checkpoint[0]),
-                                                           "cp_value": str(checkpoint[1]),
-                                                           "now": now})
+            if upserts or deletes or checkpoint:
+                self._commit_page(upserts, deletes, checkpoint, now)
         return verdicts
 
-    def _write(self, cur: Any, upserts: dict[str, list[dict[str, Any]]],
+    def _commit_page(self, upserts: dict[str, list[tuple[str, dict[str, Any]]]],
+                     deletes: dict[str, list[dict[str, Any]]],
+                     checkpoint: tuple[str, str] | None, now: datetime) -> None:
+        """Write and commit one page: its statements and the COMMIT go out in one pipeline,
+        one round trip, and this returns once the server confirmed the commit.
+
+        The connection stays checked out between pages. If it turns out broken
+        (the server restarted, an idle connection was cut), the page is written
+        once more on a new one: applying a page again changes nothing that its
+        first application did, so this is safe even when the commit's answer was lost.
+        """
+        for attempt in (1, 2):
+            reused = self._writing is not None
+            if not reused:
+                self._writing = self.engine.raw_connection()
+            raw: Any = self._writing.driver_connection
+            try:
+                with raw.pipeline():
+                    with raw.cursor() as cur:
+                        self._write(cur, upserts, deletes, now)
+                        if checkpoint is not None:
+                            cur.execute(self._checkpoint_sql, {"cp_name": str(checkpoint[0]),
+                                                               "cp_value": str(checkpoint[1]),
+                                                               "now": now})
+                    raw.commit()
+                return
+            except BaseException as exc:
+                # the server rolls back what a closed connection did not commit
+                proxy, self._writing = self._writing, None
+                with contextlib.suppress(Exception):
+                    proxy.invalidate()
+                if attempt == 1 and reused and isinstance(exc, psycopg.OperationalError) \
+                        and raw.broken:
+                    logger.info("sync mirror: the connection to %s broke; writing the page "
+                                "again on a new one", self.url)
+                    continue
+                raise
+
+    def _write(self, cur: Any, upserts: dict[str, list[tuple[str, dict[str, Any]]]],
                deletes: dict[str, list[dict[str, Any]]], now: datetime) -> None:
         """Deletes first (their tombstones then keep older updates of the page out), then
         the upserts: one statement per table and round (see :func:`_rounds`)."""
         for kind, gone in deletes.items():
             table = self._tables[kind]
-            for batch in _rounds(gone):
+            if not table.delete:
+                self._compile_deletes(table)
+            for batch in _rounds(gone, lambda row: row["id"]):
                 if self.deletes == "soft":
                     cur.execute(table.soft_delete, {"rows": _rows_json(batch), "now": now})
                 else:
@@ -389,8 +427,8 @@ class PostgresMirror(Mirror):
                                                   "rows": _rows_json(tombstones)})
         for kind, rows in upserts.items():
             table = self._tables[kind]
-            for batch in _rounds(rows):
-                cur.execute(table.upsert, {"rows": _rows_json(batch), "now": now,
+            for pairs in _rounds(rows, lambda pair: pair[1]["id"]):
+                cur.execute(table.upsert, {"rows": _upsert_json(pairs), "now": now,
                                            "tbl": table.name})
 
     # -- tables ---------------------------------------------------------------------
@@ -466,7 +504,7 @@ class PostgresMirror(Mirror):
         return out
 
     def _compile_writes(self, out: _PgTable) -> None:
-        """The table's upsert, delete and soft delete, built with SQLAlchemy and compiled once."""
+        """The table's upsert, built with SQLAlchemy and compiled once."""
         table, tomb = out.table, self._tombstones
         written = [table.c.id, table.c.revision, table.c.document,
                    *(table.c[col] for col, _ in out.columns)]
@@ -484,6 +522,10 @@ class PostgresMirror(Mirror):
                   "deleted_at": sa.null()},
             where=sa.or_(table.c.revision.is_(None), stmt.excluded.revision.is_(None),
                          stmt.excluded.revision >= table.c.revision)))
+
+    def _compile_deletes(self, out: _PgTable) -> None:
+        """The table's delete and soft delete, compiled when its first delete comes."""
+        table = out.table
         gone = _recordset([("id", table.c.id.type), ("revision", sa.BigInteger())])
         older = sa.and_(table.c.id == gone.c.id,
                         sa.or_(gone.c.revision.is_(None), table.c.revision.is_(None),
@@ -569,18 +611,19 @@ class PostgresMirror(Mirror):
             return [dict(r[0]) for r in rows]
 
 
-def _rounds(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The rows in rounds where each ``id`` appears once, in page order.
+def _rounds(rows: list[_R], key: Callable[[_R], Any]) -> list[list[_R]]:
+    """The rows in rounds where each key appears once, in page order.
 
     One statement cannot write a row twice; a page that holds a record twice
     applies its n-th occurrence in round n, which is what applying the items
     one by one, in order, would do.
     """
-    rounds: list[list[dict[str, Any]]] = []
+    rounds: list[list[_R]] = []
     seen: dict[Any, int] = {}
     for row in rows:
-        n = seen.get(row["id"], 0)
-        seen[row["id"]] = n + 1
+        ident = key(row)
+        n = seen.get(ident, 0)
+        seen[ident] = n + 1
         if n == len(rounds):
             rounds.append([])
         rounds[n].append(row)
@@ -603,8 +646,14 @@ def _recordset(columns: list[tuple[str, Any]]) -> Any:
 
 def _rows_json(rows: list[dict[str, Any]]) -> str:
     """The rows as one JSON text: decimals, dates and times as their text."""
-    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False, default=str,
-                      allow_nan=False)
+    return dump_json(rows)
+
+
+def _upsert_json(pairs: list[tuple[str, dict[str, Any]]]) -> str:
+    """Rows for an upsert as one JSON text, each record's JSON text (made when it was
+    checked) put in as its ``document`` rather than encoded a second time."""
+    return "[" + ",".join(['{"document":' + document + "," + dump_json(row)[1:]
+                           for document, row in pairs]) + "]"
 
 
 def _item_type(item: Any) -> str | None:
