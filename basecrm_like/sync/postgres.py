@@ -42,6 +42,9 @@ from .mirror import UnknownTableError
 
 logger = logging.getLogger("basecrm_like.sync")
 _R = TypeVar("_R")
+#: items parsed before their rows are sent, on pages without deletes: the server
+#: writes one chunk while the next is parsed
+_CHUNK = 25
 
 try:
     import psycopg
@@ -169,6 +172,44 @@ class _PgTable:
 
     def key(self, ident: Any) -> Any:
         return ident if self.integer_ids else str(ident)
+
+
+class _Page:
+    """One page on its way in: its items parsed up to :attr:`parsed`, their verdicts, and the
+    rows to write by type, in page order."""
+
+    def __init__(self, mirror: PostgresMirror, items: Sequence[Mapping[str, Any]],
+                 kinds: list[str | None], tables: Mapping[str, _PgTable]) -> None:
+        self.mirror, self.items, self.kinds, self.tables = mirror, items, kinds, tables
+        self.now = datetime.now(timezone.utc)
+        self.parsed = 0
+        self.verdicts: list[bool] = []
+        self.upserts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.deletes: dict[str, list[dict[str, Any]]] = {}
+
+    def parse(self, upto: int) -> None:
+        """Parse the items before ``upto`` not parsed yet; rejected ones are recorded."""
+        mirror = self.mirror
+        for n in range(self.parsed, min(upto, len(self.items))):
+            kind = self.kinds[n]
+            table = self.tables.get(kind) if kind is not None else None
+            parsed = mirror._parse_item(self.items[n], table is not None and table.integer_ids)
+            self.parsed = n + 1
+            if parsed is None or table is None:
+                self.verdicts.append(False)
+                continue
+            if parsed.event == "deleted":
+                self.deletes.setdefault(parsed.type, []).append(
+                    {"id": table.key(parsed.data["id"]), "revision": parsed.revision})
+            else:
+                try:
+                    row = table.row(parsed)
+                except ValueError as exc:
+                    mirror._reject(parsed.type, parsed.data["id"], str(exc))
+                    self.verdicts.append(False)
+                    continue
+                self.upserts.setdefault(parsed.type, []).append((parsed.document, row))
+            self.verdicts.append(True)
 
 
 def _sql_type(kind: str) -> Any:
@@ -341,46 +382,28 @@ class PostgresMirror(Mirror):
 
     def _apply(self, items: Sequence[Mapping[str, Any]],
                checkpoint: tuple[str, str] | None) -> list[bool]:
-        now = datetime.now(timezone.utc)
-        verdicts: list[bool] = []
-        upserts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        deletes: dict[str, list[dict[str, Any]]] = {}
         with self._lock:
             kinds = [_item_type(item) for item in items]
-            tables = self._tables_for({kind for kind in kinds if kind is not None})
-            for item, kind in zip(items, kinds, strict=True):
-                table = tables.get(kind) if kind is not None else None
-                parsed = self._parse_item(item, table is not None and table.integer_ids)
-                if parsed is None or table is None:
-                    verdicts.append(False)
-                    continue
-                if parsed.event == "deleted":
-                    deletes.setdefault(parsed.type, []).append(
-                        {"id": table.key(parsed.data["id"]), "revision": parsed.revision})
-                else:
-                    try:
-                        row = table.row(parsed)
-                    except ValueError as exc:
-                        self._reject(parsed.type, parsed.data["id"], str(exc))
-                        verdicts.append(False)
-                        continue
-                    upserts.setdefault(parsed.type, []).append((parsed.document, row))
-                verdicts.append(True)
-            if upserts or deletes or checkpoint:
-                self._commit_page(upserts, deletes, checkpoint, now)
-        return verdicts
+            page = _Page(self, items, kinds,
+                         self._tables_for({kind for kind in kinds if kind is not None}))
+            self._commit_page(page, checkpoint)
+        return page.verdicts
 
-    def _commit_page(self, upserts: dict[str, list[tuple[str, dict[str, Any]]]],
-                     deletes: dict[str, list[dict[str, Any]]],
-                     checkpoint: tuple[str, str] | None, now: datetime) -> None:
+    def _commit_page(self, page: _Page, checkpoint: tuple[str, str] | None) -> None:
         """Write and commit one page: its statements and the COMMIT go out in one pipeline,
-        one round trip, and this returns once the server confirmed the commit.
+        and this returns once the server confirmed the commit.
+
+        A page without deletes is parsed a chunk at a time, each chunk's rows sent
+        as soon as they are ready: the server writes them while the next chunk
+        is parsed. A page with deletes is parsed whole first, since its deletes
+        go before its upserts.
 
         The connection stays checked out between pages. If it turns out broken
         (the server restarted, an idle connection was cut), the page is written
         once more on a new one: applying a page again changes nothing that its
         first application did, so this is safe even when the commit's answer was lost.
         """
+        stream = not any(_event_type(item) == "deleted" for item in page.items)
         for attempt in (1, 2):
             reused = self._writing is not None
             if not reused:
@@ -389,11 +412,16 @@ class PostgresMirror(Mirror):
             try:
                 with raw.pipeline():
                     with raw.cursor() as cur:
-                        self._write(cur, upserts, deletes, now)
+                        sent: dict[str, int] = {}
+                        while stream and page.parsed < len(page.items):
+                            page.parse(page.parsed + _CHUNK)
+                            self._write(cur, page.upserts, {}, page.now, sent)
+                        page.parse(len(page.items))
+                        self._write(cur, page.upserts, page.deletes, page.now, sent)
                         if checkpoint is not None:
                             cur.execute(self._checkpoint_sql, {"cp_name": str(checkpoint[0]),
                                                                "cp_value": str(checkpoint[1]),
-                                                               "now": now})
+                                                               "now": page.now})
                     raw.commit()
                 return
             except BaseException as exc:
@@ -409,9 +437,11 @@ class PostgresMirror(Mirror):
                 raise
 
     def _write(self, cur: Any, upserts: dict[str, list[tuple[str, dict[str, Any]]]],
-               deletes: dict[str, list[dict[str, Any]]], now: datetime) -> None:
+               deletes: dict[str, list[dict[str, Any]]], now: datetime,
+               sent: dict[str, int]) -> None:
         """Deletes first (their tombstones then keep older updates of the page out), then
-        the upserts: one statement per table and round (see :func:`_rounds`)."""
+        the upserts not sent yet (``sent`` counts them by type): one statement per
+        table and round (see :func:`_rounds`)."""
         for kind, gone in deletes.items():
             table = self._tables[kind]
             if not table.delete:
@@ -427,7 +457,8 @@ class PostgresMirror(Mirror):
                                                   "rows": _rows_json(tombstones)})
         for kind, rows in upserts.items():
             table = self._tables[kind]
-            for pairs in _rounds(rows, lambda pair: pair[1]["id"]):
+            start, sent[kind] = sent.get(kind, 0), len(rows)
+            for pairs in _rounds(rows[start:], lambda pair: pair[1]["id"]):
                 cur.execute(table.upsert, {"rows": _upsert_json(pairs), "now": now,
                                            "tbl": table.name})
 
@@ -654,6 +685,13 @@ def _upsert_json(pairs: list[tuple[str, dict[str, Any]]]) -> str:
     checked) put in as its ``document`` rather than encoded a second time."""
     return "[" + ",".join(['{"document":' + document + "," + dump_json(row)[1:]
                            for document, row in pairs]) + "]"
+
+
+def _event_type(item: Any) -> str | None:
+    """``meta.sync.event_type``, as :meth:`Mirror._parse_item` reads it."""
+    meta = item.get("meta") if isinstance(item, Mapping) else None
+    sync = meta.get("sync") if isinstance(meta, Mapping) else None
+    return str(sync.get("event_type") or "updated") if isinstance(sync, Mapping) else None
 
 
 def _item_type(item: Any) -> str | None:
