@@ -120,6 +120,10 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     **{kind: dump_json for kind in JSON_TYPES}}
 
 
+#: the class whose values a column of a catalog type takes as they are
+_AS_IS: dict[str, type] = {"string": str, "integer": int, "boolean": bool}
+
+
 def _convert(kind: str, value: Any) -> Any:
     """``value`` for a column of catalog type ``kind``; ValueError when it does not fit.
 
@@ -146,13 +150,15 @@ class _PgTable:
     delete: str = ""
     soft_delete: str = ""
     names: frozenset[str] = field(default_factory=frozenset)
-    #: per typed column, what checks and converts a value; None for JSON columns, whose
-    #: values go as they are (the whole record was checked as JSON already)
-    converters: tuple[tuple[str, Callable[[Any], Any] | None], ...] = ()
+    #: per typed column: the class a value goes as it is, and what checks and converts a
+    #: value of another class (None for JSON columns, whose values always go as they
+    #: are: the whole record was checked as JSON already)
+    converters: tuple[tuple[str, object, Callable[[Any], Any] | None], ...] = ()
 
     def __post_init__(self) -> None:
-        self.converters = tuple((col, None if kind in JSON_TYPES else
-                                 _CONVERTERS.get(kind, _to_text)) for col, kind in self.columns)
+        self.converters = tuple(
+            (col, _AS_IS.get(kind), None if kind in JSON_TYPES else _CONVERTERS.get(kind, _to_text))
+            for col, kind in self.columns)
 
     def row(self, item: ParsedItem) -> dict[str, Any]:
         """One row for :attr:`upsert` by column, the document left out (see :func:`_upsert_json`);
@@ -160,9 +166,9 @@ class _PgTable:
         data = item.data
         values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision}
         get = data.get
-        for col, convert in self.converters:
+        for col, as_is, convert in self.converters:
             value = get(col)
-            if value is not None and convert is not None:
+            if value is not None and value.__class__ is not as_is and convert is not None:
                 try:
                     value = convert(value)
                 except ValueError as exc:
