@@ -136,7 +136,7 @@ def _convert(kind: str, value: Any) -> Any:
 class _PgTable:
     """One data table, with its write statements compiled once (psycopg's ``%(name)s`` form).
 
-    Each statement takes all its rows in one JSON parameter (``json_to_recordset``),
+    Each statement takes all its rows in one JSON parameter (``jsonb_to_recordset``),
     so a page costs one statement per table and kind of write, however many rows
     it holds.
     """
