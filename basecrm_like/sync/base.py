@@ -28,8 +28,8 @@ INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 REJECTIONS_KEPT = 1000
 
 DELETE_MODES = ("hard", "soft")
-#: in JSON text: a run of 19 or more digits (an integer that may not fit in 64 bits), or NUL
-_SUSPECT = re.compile(r"\d{19}|\\u0000")
+#: ASCII digits all turned into "0": a run of 19 zeros then marks a run of 19 digits
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 #: catalog field types kept as JSON (text in SQLite, jsonb in PostgreSQL)
 JSON_TYPES = frozenset({"address", "tags", "custom_fields", "integer_list", "object",
                         "object_list"})
@@ -66,10 +66,16 @@ class ParsedItem:
     document: str  # the record as JSON text
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str,
+                            allow_nan=False)
+
+
 def dump_json(value: Any) -> str:
-    """Compact JSON; raises ValueError for NaN or infinities, which no JSON store keeps."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str,
-                      allow_nan=False)
+    """Compact JSON; raises ValueError for NaN or infinities, which no JSON store keeps.
+
+    Values JSON has no type for (decimals, dates...) are written as their text.
+    """
+    return _ENCODER.encode(value)
 
 
 def unstorable(value: Any, depth: int = 0) -> str | None:
@@ -105,6 +111,16 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
                 return why
         return None
     return None  # Decimal and the like: stored as their text
+
+
+def _suspect(document: str) -> bool:
+    """True when JSON text shows a run of 19 or more digits (an integer that may not fit in
+    64 bits) or an escaped NUL; false alarms only cost :func:`unstorable`'s walk.
+
+    Bytes and ``translate`` instead of a regular expression: several times faster.
+    """
+    raw = document.encode("utf-8", "surrogatepass")
+    return b"\\u0000" in raw or b"0000000000000000000" in raw.translate(_DIGITS_AS_ZERO)
 
 
 def _short(value: int) -> str:
@@ -234,7 +250,7 @@ class Mirror:
             self._reject(kind, ident, unstorable(data) or f"not storable as JSON: {exc}")
             return None
         # the walk is only needed when the text shows a long number or a NUL
-        why = unstorable(data) if _SUSPECT.search(document) else None
+        why = unstorable(data) if _suspect(document) else None
         if why is None and isinstance(ident, str) and not ident:
             why = "empty id"
         if why is not None:

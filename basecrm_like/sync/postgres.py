@@ -14,15 +14,16 @@ says what to install.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import catalog
 from .base import (
@@ -39,10 +40,18 @@ from .base import (
 )
 from .mirror import UnknownTableError
 
+logger = logging.getLogger("basecrm_like.sync")
+_R = TypeVar("_R")
+#: items parsed before their rows are sent, on pages without deletes: the server
+#: writes one chunk while the next is parsed
+_CHUNK = 25
+
 try:
+    import psycopg
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql as pg
 except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    psycopg = None  # type: ignore[assignment]
     sa = None  # type: ignore[assignment]
     pg = None  # type: ignore[assignment]
 
@@ -52,88 +61,161 @@ SCHEMA_VERSION = 1
 #: advisory lock keys (two int4): the writer lock, and the short lock around DDL
 _LOCK_CLASS = 0x42434D  # "BCM"
 _WRITER, _DDL = 1, 2
-#: from this many rows of one table in a page, COPY into a staging table pays
-COPY_FROM = 20
 _RESERVED = frozenset({"id", "revision", "document", "synced_at", "deleted_at"})
 
 
-class _Dumped(str):
-    """JSON text already produced (and checked) by the mirror: bound as is."""
-
-
 def _json_serializer(value: Any) -> str:
-    return value if isinstance(value, _Dumped) else dump_json(value)
+    return dump_json(value)
+
+
+def _to_integer(value: Any) -> Any:
+    if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{value!r} is not an integer")
+    return value
+
+
+def _to_boolean(value: Any) -> Any:
+    if value is not True and value is not False:
+        raise ValueError(f"{value!r} is not a boolean")
+    return value
+
+
+def _to_decimal(value: Any) -> Any:
+    try:
+        number = Decimal(str(value)) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValueError(f"{value!r} is not a decimal number")
+    return number
+
+
+def _to_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    return float(value)
+
+
+def _to_datetime(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date and time")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _to_date(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date")
+    return date.fromisoformat(value)
+
+
+def _to_text(value: Any) -> Any:
+    return value if isinstance(value, str) else dump_json(value)
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "integer": _to_integer, "boolean": _to_boolean, "decimal": _to_decimal,
+    "number": _to_number, "datetime": _to_datetime, "date": _to_date, "string": _to_text,
+    **{kind: dump_json for kind in JSON_TYPES}}
+
+
+#: the class whose values a column of a catalog type takes as they are
+_AS_IS: dict[str, type] = {"string": str, "integer": int, "boolean": bool}
 
 
 def _convert(kind: str, value: Any) -> Any:
-    """``value`` for a column of catalog type ``kind``; ValueError when it does not fit."""
-    if value is None:
-        return None
-    if kind in JSON_TYPES:
-        return _Dumped(dump_json(value))
-    if kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} is not an integer")
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise ValueError(f"{value!r} is not a boolean")
-        return value
-    if kind == "decimal":
-        try:
-            number = Decimal(str(value)) if not isinstance(value, bool) else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise ValueError(f"{value!r} is not a decimal number")
-        return number
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        return float(value)
-    if kind == "datetime":
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not a date and time")
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    if kind == "date":
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not a date")
-        return date.fromisoformat(value)
-    return value if isinstance(value, str) else dump_json(value)
+    """``value`` for a column of catalog type ``kind``; ValueError when it does not fit.
+
+    JSON columns get the JSON text (bound as ``jsonb``).
+    """
+    return None if value is None else _CONVERTERS.get(kind, _to_text)(value)
 
 
 @dataclass
 class _PgTable:
+    """One data table, with its write statements compiled once (psycopg's ``%(name)s`` form).
+
+    Each statement takes all its rows in one JSON parameter (``jsonb_to_recordset``),
+    so a page costs one statement per table and kind of write, however many rows
+    it holds.
+    """
+
     name: str
     type: str
     table: Any  # sa.Table
     columns: tuple[tuple[str, str], ...]  # (column, catalog type) besides the reserved ones
     integer_ids: bool
-    upsert: Any = None
-    upsert_staged: Any = None
-    delete: Any = None
-    soft_delete: Any = None
+    upsert: str = ""
+    delete: str = ""
+    soft_delete: str = ""
     names: frozenset[str] = field(default_factory=frozenset)
+    #: per typed column: the class a value goes as it is, and what checks and converts a
+    #: value of another class (None for JSON columns, whose values always go as they
+    #: are: the whole record was checked as JSON already)
+    converters: tuple[tuple[str, object, Callable[[Any], Any] | None], ...] = ()
 
-    def row(self, item: ParsedItem, now: datetime) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        self.converters = tuple(
+            (col, _AS_IS.get(kind), None if kind in JSON_TYPES else _CONVERTERS.get(kind, _to_text))
+            for col, kind in self.columns)
+
+    def row(self, item: ParsedItem) -> dict[str, Any]:
+        """One row for :attr:`upsert` by column, the document left out (see :func:`_upsert_json`);
+        ValueError when a typed value does not fit."""
         data = item.data
-        values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision,
-                                  "document": _Dumped(item.document), "synced_at": now}
-        for col, kind in self.columns:
-            try:
-                values[col] = _convert(kind, data.get(col))
-            except ValueError as exc:
-                raise ValueError(f"{col}: {exc}") from None
+        values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision}
+        get = data.get
+        for col, as_is, convert in self.converters:
+            value = get(col)
+            if value is not None and value.__class__ is not as_is and convert is not None:
+                try:
+                    value = convert(value)
+                except ValueError as exc:
+                    raise ValueError(f"{col}: {exc}") from None
+            values[col] = value
         return values
 
     def key(self, ident: Any) -> Any:
         return ident if self.integer_ids else str(ident)
 
-    @property
-    def staging(self) -> str:
-        return f"_stage_{self.name}"[:63]
+
+class _Page:
+    """One page on its way in: its items parsed up to :attr:`parsed`, their verdicts, and the
+    rows to write by type, in page order."""
+
+    def __init__(self, mirror: PostgresMirror, items: Sequence[Mapping[str, Any]],
+                 kinds: list[str | None], tables: Mapping[str, _PgTable]) -> None:
+        self.mirror, self.items, self.kinds, self.tables = mirror, items, kinds, tables
+        self.now = datetime.now(timezone.utc)
+        self.parsed = 0
+        self.verdicts: list[bool] = []
+        self.upserts: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.deletes: dict[str, list[dict[str, Any]]] = {}
+
+    def parse(self, upto: int) -> None:
+        """Parse the items before ``upto`` not parsed yet; rejected ones are recorded."""
+        mirror = self.mirror
+        for n in range(self.parsed, min(upto, len(self.items))):
+            kind = self.kinds[n]
+            table = self.tables.get(kind) if kind is not None else None
+            parsed = mirror._parse_item(self.items[n], table is not None and table.integer_ids)
+            self.parsed = n + 1
+            if parsed is None or table is None:
+                self.verdicts.append(False)
+                continue
+            if parsed.event == "deleted":
+                self.deletes.setdefault(parsed.type, []).append(
+                    {"id": table.key(parsed.data["id"]), "revision": parsed.revision})
+            else:
+                try:
+                    row = table.row(parsed)
+                except ValueError as exc:
+                    mirror._reject(parsed.type, parsed.data["id"], str(exc))
+                    self.verdicts.append(False)
+                    continue
+                self.upserts.setdefault(parsed.type, []).append((parsed.document, row))
+            self.verdicts.append(True)
 
 
 def _sql_type(kind: str) -> Any:
@@ -161,6 +243,7 @@ class PostgresMirror(Mirror):
         self.rejected: list[Rejection] = []
         self._lock = threading.RLock()
         self._tables: dict[str, _PgTable] = {}
+        self._writing: Any = None  # the pooled connection apply keeps between pages
         self.engine = sa.create_engine(_driver_url(str(url)), json_serializer=_json_serializer,
                                        pool_size=pool_size, pool_pre_ping=True)
         self.metadata = sa.MetaData()
@@ -179,6 +262,7 @@ class PostgresMirror(Mirror):
         self._settings = sa.Table("_sync_settings", self.metadata,
                                   sa.Column("key", sa.Text, primary_key=True),
                                   sa.Column("value", sa.Text, nullable=False))
+        self._compile_bookkeeping()
         try:
             with self.engine.begin() as conn:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_CLASS, _DDL)))
@@ -195,7 +279,28 @@ class PostgresMirror(Mirror):
     def __repr__(self) -> str:
         return f"<basecrm_like.PostgresMirror {self.url!r}>"
 
+    def _compile_bookkeeping(self) -> None:
+        """The tombstone and checkpoint writes of :meth:`apply`, compiled once."""
+        tomb = self._tombstones
+        gone = _recordset([("id", sa.Text()), ("revision", sa.BigInteger())])
+        stmt = pg.insert(tomb).from_select(
+            ["tbl", "id", "revision"], sa.select(sa.bindparam("tbl", type_=sa.Text), gone.c.id,
+                                                 gone.c.revision))
+        self._tombstone_sql = self._compiled(stmt.on_conflict_do_update(
+            index_elements=["tbl", "id"], set_={"revision": stmt.excluded.revision},
+            where=sa.or_(tomb.c.revision.is_(None), stmt.excluded.revision > tomb.c.revision)))
+        now: Any = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+        mark = pg.insert(self._checkpoints).values(
+            name=sa.bindparam("cp_name", type_=sa.Text),
+            value=sa.bindparam("cp_value", type_=sa.Text), updated_at=now)
+        self._checkpoint_sql = self._compiled(mark.on_conflict_do_update(
+            index_elements=["name"], set_={"value": mark.excluded.value, "updated_at": now}))
+
     def close(self) -> None:
+        with self._lock:
+            if self._writing is not None:
+                self._writing.close()
+                self._writing = None
         self.engine.dispose()
 
     # -- schema versions ------------------------------------------------------
@@ -268,112 +373,143 @@ class PostgresMirror(Mirror):
     # -- writing ------------------------------------------------------------------
     def apply(self, items: Sequence[Mapping[str, Any]],
               checkpoint: tuple[str, str] | None = None) -> list[bool]:
-        """Apply one page in one transaction (batched statements); one ACK/NACK per item.
+        """Apply one page in one transaction; one ACK/NACK per item.
 
         Items it cannot store are NACKed, left out and added to :attr:`rejected`.
         ``checkpoint=(name, value)`` is stored in the same transaction.
         """
         try:
             return self._apply(items, checkpoint)
-        except sa.exc.DBAPIError as exc:
-            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        except (sa.exc.DBAPIError, psycopg.Error) as exc:
+            reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig else exc
+            first = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
             raise MirrorError(f"writing to {self.url} failed, nothing of this page was "
                               f"kept: {first}") from exc
 
     def _apply(self, items: Sequence[Mapping[str, Any]],
                checkpoint: tuple[str, str] | None) -> list[bool]:
-        now = datetime.now(timezone.utc)
-        verdicts: list[bool] = []
-        upserts: dict[str, list[tuple[ParsedItem, dict[str, Any]]]] = {}
-        deletes: dict[str, list[ParsedItem]] = {}
         with self._lock:
-            for item in items:
-                meta = item.get("meta") if isinstance(item, Mapping) else None
-                kind = meta.get("type") if isinstance(meta, Mapping) else None
-                table = self._table(kind) if isinstance(kind, str) and kind else None
-                parsed = self._parse_item(item, table is not None and table.integer_ids)
-                if parsed is None or table is None:
-                    verdicts.append(False)
+            kinds = [_item_type(item) for item in items]
+            page = _Page(self, items, kinds,
+                         self._tables_for({kind for kind in kinds if kind is not None}))
+            self._commit_page(page, checkpoint)
+        return page.verdicts
+
+    def _commit_page(self, page: _Page, checkpoint: tuple[str, str] | None) -> None:
+        """Write and commit one page: its statements and the COMMIT go out in one pipeline,
+        and this returns once the server confirmed the commit.
+
+        A page without deletes is parsed a chunk at a time, each chunk's rows sent
+        as soon as they are ready: the server writes them while the next chunk
+        is parsed. A page with deletes is parsed whole first, since its deletes
+        go before its upserts.
+
+        The connection stays checked out between pages. If it turns out broken
+        (the server restarted, an idle connection was cut), the page is written
+        once more on a new one: applying a page again changes nothing that its
+        first application did, so this is safe even when the commit's answer was lost.
+        """
+        stream = not any(_event_type(item) == "deleted" for item in page.items)
+        for attempt in (1, 2):
+            reused = self._writing is not None
+            if not reused:
+                self._writing = self.engine.raw_connection()
+            raw: Any = self._writing.driver_connection
+            try:
+                with raw.pipeline():
+                    with raw.cursor() as cur:
+                        sent: dict[str, int] = {}
+                        while stream and page.parsed < len(page.items):
+                            page.parse(page.parsed + _CHUNK)
+                            self._write(cur, page.upserts, {}, page.now, sent)
+                        page.parse(len(page.items))
+                        self._write(cur, page.upserts, page.deletes, page.now, sent)
+                        if checkpoint is not None:
+                            cur.execute(self._checkpoint_sql, {"cp_name": str(checkpoint[0]),
+                                                               "cp_value": str(checkpoint[1]),
+                                                               "now": page.now})
+                    raw.commit()
+                return
+            except BaseException as exc:
+                # the server rolls back what a closed connection did not commit
+                proxy, self._writing = self._writing, None
+                with contextlib.suppress(Exception):
+                    proxy.invalidate()
+                if attempt == 1 and reused and isinstance(exc, psycopg.OperationalError) \
+                        and raw.broken:
+                    logger.info("sync mirror: the connection to %s broke; writing the page "
+                                "again on a new one", self.url)
                     continue
-                if parsed.event == "deleted":
-                    deletes.setdefault(parsed.type, []).append(parsed)
+                raise
+
+    def _write(self, cur: Any, upserts: dict[str, list[tuple[str, dict[str, Any]]]],
+               deletes: dict[str, list[dict[str, Any]]], now: datetime,
+               sent: dict[str, int]) -> None:
+        """Deletes first (their tombstones then keep older updates of the page out), then
+        the upserts not sent yet (``sent`` counts them by type): one statement per
+        table and round (see :func:`_rounds`)."""
+        for kind, gone in deletes.items():
+            table = self._tables[kind]
+            if not table.delete:
+                self._compile_deletes(table)
+            for batch in _rounds(gone, lambda row: row["id"]):
+                if self.deletes == "soft":
+                    cur.execute(table.soft_delete, {"rows": _rows_json(batch), "now": now})
                 else:
-                    try:
-                        row = table.row(parsed, now)
-                    except ValueError as exc:
-                        self._reject(parsed.type, parsed.data["id"], str(exc))
-                        verdicts.append(False)
-                        continue
-                    upserts.setdefault(parsed.type, []).append((parsed, row))
-                verdicts.append(True)
-            with self.engine.begin() as conn:
-                self._write(conn, upserts, deletes, now)
-                if checkpoint is not None:
-                    stmt = pg.insert(self._checkpoints).values(
-                        name=str(checkpoint[0]), value=str(checkpoint[1]), updated_at=now)
-                    conn.execute(stmt.on_conflict_do_update(
-                        index_elements=["name"],
-                        set_={"value": stmt.excluded.value, "updated_at": now}))
-        return verdicts
-
-    def _write(self, conn: Any, upserts: dict[str, list[tuple[ParsedItem, dict[str, Any]]]],
-               deletes: dict[str, list[ParsedItem]], now: datetime) -> None:
-        tomb = self._tombstones
-        for kind, parsed in deletes.items():
+                    cur.execute(table.delete, {"rows": _rows_json(batch)})
+                tombstones = [{"id": str(row["id"]), "revision": row["revision"]}
+                              for row in batch]
+                cur.execute(self._tombstone_sql, {"tbl": table.name,
+                                                  "rows": _rows_json(tombstones)})
+        for kind, rows in upserts.items():
             table = self._tables[kind]
-            rows = [{"k": table.key(p.data["id"]), "r": p.revision, "now": now} for p in parsed]
-            conn.execute(table.soft_delete if self.deletes == "soft" else table.delete, rows)
-            stmt = pg.insert(tomb)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["tbl", "id"], set_={"revision": stmt.excluded.revision},
-                where=sa.or_(tomb.c.revision.is_(None),
-                             stmt.excluded.revision > tomb.c.revision)),
-                [{"tbl": table.name, "id": str(p.data["id"]), "revision": p.revision}
-                 for p in parsed])
-        for kind, pairs in upserts.items():
-            table = self._tables[kind]
-            dead = dict(conn.execute(
-                sa.select(tomb.c.id, tomb.c.revision).where(
-                    tomb.c.tbl == table.name,
-                    tomb.c.id.in_({str(p.data["id"]) for p, _ in pairs}))).all())
-            rows = [row for p, row in pairs
-                    if not _older_than_delete(p.revision, dead, str(p.data["id"]))]
-            if len(rows) >= COPY_FROM:
-                self._copy_upsert(conn, table, _winners(rows))
-            elif rows:
-                conn.execute(table.upsert, rows)
-
-    def _copy_upsert(self, conn: Any, table: _PgTable, rows: list[dict[str, Any]]) -> None:
-        """COPY the rows into a session's staging table, then one INSERT ... SELECT ... ON CONFLICT."""
-        raw = conn.connection.driver_connection  # psycopg, in this same transaction
-        names = list(rows[0])
-        columns = ", ".join(f'"{n}"' for n in names)
-        with raw.cursor() as cur:
-            cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{table.staging}" '
-                        f'(LIKE "{table.name}") ON COMMIT DELETE ROWS')
-            with cur.copy(f'COPY "{table.staging}" ({columns}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row([row[n] for n in names])
-        conn.execute(table.upsert_staged)
-        conn.execute(sa.text(f'DELETE FROM "{table.staging}"'))
+            start, sent[kind] = sent.get(kind, 0), len(rows)
+            for pairs in _rounds(rows[start:], lambda pair: pair[1]["id"]):
+                cur.execute(table.upsert, {"rows": _upsert_json(pairs), "now": now,
+                                           "tbl": table.name})
 
     # -- tables ---------------------------------------------------------------------
     def _table(self, kind: str) -> _PgTable:
-        table = self._tables.get(kind)
-        if table is None:
+        return self._tables_for({kind})[kind]
+
+    def _tables_for(self, kinds: set[str]) -> dict[str, _PgTable]:
+        """The tables of these types; the missing ones are created or upgraded together, in
+        one transaction and a handful of round trips."""
+        missing = kinds.difference(self._tables)
+        if missing:
+            made: dict[str, _PgTable] = {}
             with self.engine.begin() as conn:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_CLASS, _DDL)))
-                table = self._tables[kind] = self._ensure_table(conn, kind)
-        return table
+                named = dict(conn.execute(sa.select(self._types.c.type, self._types.c.tbl)).all())
+                taken = set(named.values())
+                new_types = []
+                for kind in sorted(missing):
+                    if kind not in named:
+                        res = catalog.by_type(kind)
+                        named[kind] = res.name if res is not None else table_name_for(kind,
+                                                                                      taken)
+                        taken.add(named[kind])
+                        new_types.append({"type": kind, "tbl": named[kind]})
+                if new_types:
+                    conn.execute(sa.insert(self._types), new_types)
+                present: dict[str, set[str]] = {}
+                for tbl, col in conn.execute(sa.text(
+                        "SELECT table_name, column_name FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND table_name = ANY(:t)"),
+                        {"t": [named[kind] for kind in missing]}):
+                    present.setdefault(tbl, set()).add(col)
+                ddl: list[str] = []
+                for kind in sorted(missing):
+                    made[kind] = self._define_table(kind, named[kind],
+                                                    present.get(named[kind], set()), ddl)
+                if ddl:  # no parameters: one round trip for all of them
+                    conn.exec_driver_sql(";\n".join(ddl))
+            self._tables.update(made)  # only once they are committed
+        return self._tables
 
-    def _ensure_table(self, conn: Any, kind: str) -> _PgTable:
+    def _define_table(self, kind: str, name: str, present: set[str], ddl: list[str]) -> _PgTable:
+        """The table of ``kind``; adds to ``ddl`` what creates it, or the columns it lacks."""
         res = catalog.by_type(kind)
-        name = conn.execute(sa.select(self._types.c.tbl).where(self._types.c.type == kind)
-                            ).scalar()
-        if name is None:
-            taken = set(conn.execute(sa.select(self._types.c.tbl)).scalars())
-            name = res.name if res is not None else table_name_for(kind, taken)
-            conn.execute(sa.insert(self._types).values(type=kind, tbl=name))
         columns = tuple((f.name, f.type) for f in (res.fields if res is not None else ())
                         if f.name not in _RESERVED)
         id_spec = res.field("id") if res is not None else None
@@ -390,43 +526,56 @@ class PostgresMirror(Mirror):
             *(sa.Index(_index_name(name, col), col) for col, _ in columns
               if col.endswith("_id")),
             extend_existing=True)
-        table.create(conn, checkfirst=True)
-        present = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+        if not present:
+            ddl.append(self._compiled(sa.schema.CreateTable(table)))
+            ddl.extend(self._compiled(sa.schema.CreateIndex(index))
+                       for index in sorted(table.indexes, key=lambda i: str(i.name)))
         # a newer catalog knows more fields: add them (rows fill in as they are updated)
         for col, _ in columns:
-            if col not in present:
-                column = table.c[col]
-                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{col}" '
-                                     f"{column.type.compile(dialect=conn.dialect)}"))
+            if present and col not in present:
+                ddl.append(f'ALTER TABLE "{name}" ADD COLUMN "{col}" '
+                           f"{self._compiled(table.c[col].type)}")
         out = _PgTable(name, kind, table, columns, integer_ids,
                        names=frozenset(c.name for c in table.columns))
-        stmt = pg.insert(table)
-        newer = sa.or_(table.c.revision.is_(None), stmt.excluded.revision.is_(None),
-                       stmt.excluded.revision >= table.c.revision)
-        updates = {**{c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
-                   "deleted_at": None}
-        out.upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=updates, where=newer)
-        written = [c for c in table.columns if c.name != "deleted_at"]
-        staged = sa.table(out.staging, *(sa.column(c.name) for c in written))
-        from_stage = pg.insert(table).from_select([c.name for c in written],
-                                                  sa.select(*(staged.c[c.name] for c in written)))
-        newer_staged = sa.or_(table.c.revision.is_(None), from_stage.excluded.revision.is_(None),
-                              from_stage.excluded.revision >= table.c.revision)
-        out.upsert_staged = from_stage.on_conflict_do_update(
-            index_elements=["id"],
-            set_={**{c.name: from_stage.excluded[c.name] for c in written if c.name != "id"},
-                  "deleted_at": None},
-            where=newer_staged)
-        key: Any = sa.bindparam("k")
-        rev: Any = sa.bindparam("r", type_=sa.BigInteger)
-        older = sa.or_(rev.is_(None), table.c.revision.is_(None), table.c.revision <= rev)
-        out.delete = sa.delete(table).where(table.c.id == key, older)
-        out.soft_delete = (sa.update(table)
-                           .where(table.c.id == key, table.c.deleted_at.is_(None), older)
-                           .values(deleted_at=sa.bindparam("now"),
-                                   synced_at=sa.bindparam("now"),
-                                   revision=sa.func.coalesce(rev, table.c.revision)))
+        self._compile_writes(out)
         return out
+
+    def _compile_writes(self, out: _PgTable) -> None:
+        """The table's upsert, built with SQLAlchemy and compiled once."""
+        table, tomb = out.table, self._tombstones
+        written = [table.c.id, table.c.revision, table.c.document,
+                   *(table.c[col] for col, _ in out.columns)]
+        rows = _recordset([(c.name, c.type) for c in written])
+        picked = [rows.c[c.name] for c in written]
+        stmt = pg.insert(table).from_select(
+            [*(c.name for c in written), "synced_at"],
+            sa.select(*picked, sa.bindparam("now", type_=sa.DateTime(timezone=True)))
+            .where(~sa.exists().where(tomb.c.tbl == sa.bindparam("tbl"),
+                                      tomb.c.id == sa.cast(picked[0], sa.Text),
+                                      tomb.c.revision >= picked[1])))
+        out.upsert = self._compiled(stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={**{c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"},
+                  "deleted_at": sa.null()},
+            where=sa.or_(table.c.revision.is_(None), stmt.excluded.revision.is_(None),
+                         stmt.excluded.revision >= table.c.revision)))
+
+    def _compile_deletes(self, out: _PgTable) -> None:
+        """The table's delete and soft delete, compiled when its first delete comes."""
+        table = out.table
+        gone = _recordset([("id", table.c.id.type), ("revision", sa.BigInteger())])
+        older = sa.and_(table.c.id == gone.c.id,
+                        sa.or_(gone.c.revision.is_(None), table.c.revision.is_(None),
+                               table.c.revision <= gone.c.revision))
+        out.delete = self._compiled(sa.delete(table).where(older))
+        now: Any = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+        out.soft_delete = self._compiled(
+            sa.update(table).where(older, table.c.deleted_at.is_(None))
+            .values(deleted_at=now, synced_at=now,
+                    revision=sa.func.coalesce(gone.c.revision, table.c.revision)))
+
+    def _compiled(self, stmt: Any) -> str:
+        return str(stmt.compile(dialect=self.engine.dialect))
 
     # -- reading ----------------------------------------------------------------------
     def checkpoint(self, name: str) -> str | None:
@@ -499,21 +648,62 @@ class PostgresMirror(Mirror):
             return [dict(r[0]) for r in rows]
 
 
-def _winners(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per id: the one that applying them in order would leave (one statement
-    cannot update a row twice)."""
-    kept: dict[Any, dict[str, Any]] = {}
+def _rounds(rows: list[_R], key: Callable[[_R], Any]) -> list[list[_R]]:
+    """The rows in rounds where each key appears once, in page order.
+
+    One statement cannot write a row twice; a page that holds a record twice
+    applies its n-th occurrence in round n, which is what applying the items
+    one by one, in order, would do.
+    """
+    rounds: list[list[_R]] = []
+    seen: dict[Any, int] = {}
     for row in rows:
-        held = kept.get(row["id"])
-        if held is None or row["revision"] is None or held["revision"] is None \
-                or row["revision"] >= held["revision"]:
-            kept[row["id"]] = row
-    return list(kept.values())
+        ident = key(row)
+        n = seen.get(ident, 0)
+        seen[ident] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(row)
+    return rounds
 
 
-def _older_than_delete(revision: int | None, dead: Mapping[str, Any], key: str) -> bool:
-    deleted = dead.get(key)
-    return revision is not None and deleted is not None and revision <= deleted
+def _recordset(columns: list[tuple[str, Any]]) -> Any:
+    """``jsonb_to_recordset(CAST(%(rows)s AS JSONB)) AS v(name type, ...)``: typed rows from
+    one parameter, a JSON array of objects.
+
+    The server parses the text once and turns each value into its column's
+    type with that type's input function. One JSON text per statement is far
+    cheaper to produce than an array parameter per column (psycopg builds array
+    literals in Python), and ``jsonb`` parses faster on the server than ``json``.
+    """
+    return sa.func.jsonb_to_recordset(sa.cast(sa.bindparam("rows"), pg.JSONB)).table_valued(
+        *(sa.column(name, type_) for name, type_ in columns)).render_derived(
+        name="v", with_types=True)
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON text: decimals, dates and times as their text."""
+    return dump_json(rows)
+
+
+def _upsert_json(pairs: list[tuple[str, dict[str, Any]]]) -> str:
+    """Rows for an upsert as one JSON text, each record's JSON text (made when it was
+    checked) put in as its ``document`` rather than encoded a second time."""
+    return "[" + ",".join(['{"document":' + document + "," + dump_json(row)[1:]
+                           for document, row in pairs]) + "]"
+
+
+def _event_type(item: Any) -> str | None:
+    """``meta.sync.event_type``, as :meth:`Mirror._parse_item` reads it."""
+    meta = item.get("meta") if isinstance(item, Mapping) else None
+    sync = meta.get("sync") if isinstance(meta, Mapping) else None
+    return str(sync.get("event_type") or "updated") if isinstance(sync, Mapping) else None
+
+
+def _item_type(item: Any) -> str | None:
+    meta = item.get("meta") if isinstance(item, Mapping) else None
+    kind = meta.get("type") if isinstance(meta, Mapping) else None
+    return kind if isinstance(kind, str) and kind else None
 
 
 def _index_name(table: str, column: str) -> str:

@@ -126,8 +126,9 @@ def test_unreachable_server_is_one_clear_error() -> None:
         Mirror("postgresql://u:secret@127.0.0.1:1/nothing")
 
 
-def test_big_pages_go_through_copy_with_the_same_rules(mirror: PostgresMirror) -> None:
-    """Pages with many rows of a table take the COPY path: same revision and delete rules."""
+def test_big_pages_keep_the_same_rules(mirror: PostgresMirror) -> None:
+    """Pages of many rows go out in chunks, one statement each: same revision and delete
+    rules, and a record twice in one page ends as applying the items in order would."""
     first = [item("contact", i, 2, name=f"v2-{i}", tags=[str(i)]) for i in range(100)]
     assert all(mirror.apply(first))
     mirror.apply([item("contact", 5, 9, "deleted")])
@@ -142,3 +143,33 @@ def test_big_pages_go_through_copy_with_the_same_rules(mirror: PostgresMirror) -
     assert names[0] == "v2-0" and names[49] == "v2-49" and names[50] == "v3-50"
     assert names[60] == "v4-60"
     assert mirror.query("contacts", tags=["7"]) == [{"id": 7, "name": "v2-7", "tags": ["7"]}]
+
+
+def test_a_page_in_chunks_keeps_its_verdicts_in_order(mirror: PostgresMirror) -> None:
+    page = [item("deal", i, 1, name=f"d{i}") for i in range(70)]
+    for bad in (0, 26, 69):
+        page[bad] = item("deal", bad, 1, value="not a number")
+    verdicts = mirror.apply(page)
+    assert [n for n, ok in enumerate(verdicts) if not ok] == [0, 26, 69]
+    assert [r.id for r in mirror.rejected] == [0, 26, 69]
+    assert mirror.count("deals") == 67 and mirror.get("deals", 25) == {"id": 25, "name": "d25"}
+
+
+def test_a_broken_connection_between_pages_is_replaced(
+        mirror: PostgresMirror, caplog: pytest.LogCaptureFixture) -> None:
+    """The connection kept between pages dies (server restart, idle cut-off): the next
+    page is written on a new one, once, and nothing is lost or doubled."""
+    mirror.apply([item("deal", 1, 1, name="one")])
+    with mirror.engine.connect() as conn:
+        killed = conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state = 'idle'")).scalars().all()
+        conn.commit()
+    assert killed and all(killed)
+    caplog.set_level("INFO", logger="basecrm_like.sync")
+    assert mirror.apply([item("deal", 2, 1, name="two"), item("deal", 1, 2, "deleted")],
+                        checkpoint=("feed", "p2")) == [True, True]
+    assert [d["id"] for d in mirror.query("deals")] == [2]
+    assert mirror.checkpoint("feed") == "p2"
+    assert "writing the page again on a new one" in caplog.text
