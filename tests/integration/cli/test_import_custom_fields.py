@@ -79,7 +79,7 @@ def test_every_custom_field_type_is_typed_then_round_trips_unchanged(tmp_path: P
         assert code == 1, err + out
         lines = report_rows(report)
         assert [r["status"] for r in lines] == ["created"] * GOOD_ROWS + ["failed"] * len(BAD)
-        for line, (name, value, kind) in zip(lines[GOOD_ROWS:], BAD, strict=True):
+        for line, (name, _value, kind) in zip(lines[GOOD_ROWS:], BAD, strict=True):
             assert line["error_code"] == "invalid_custom_field"
             assert line["error_field"] == f"custom_fields.{name}"
             assert f"({kind})" in line["message"] and name in line["message"], line
