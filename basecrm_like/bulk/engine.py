@@ -47,7 +47,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
 from typing import Any
 
 from .. import catalog
@@ -56,30 +55,19 @@ from ..http import errors
 from ..services import Service
 from ..support import keypaths
 from .calls import Caller
-from .compare import same
 from .customfields import CustomFieldTypes
 from .journal import Journal, JournalEntry
 from .keylocks import KeyLocks
 from .lookup import LOOKUPS, KeyLookup, LookupFailed, LookupPlan, key_text, plan_lookup
 from .mapping import ColumnMapper, missing_required
-from .outcomes import Fatal, ImportStopped, RowFailure, applied, field_of, status_of
+from .outcomes import Fatal, ImportStopped, RowFailure, field_of
 from .results import VALID, ImportSummary, ReportWriter, RowResult
 from .rows import InputRow, RowError
+from .writes import RowWriter, Task
 
 __all__ = ["Importer", "ImportStopped", "run_with_report"]
 
 logger = logging.getLogger("basecrm_like.bulk")
-
-
-
-@dataclass
-class _Task:
-    row: InputRow
-    attributes: dict[str, Any]
-    key_value: Any = None
-    filters: dict[str, Any] | None = None
-    #: records holding the key value, when a lookup answered for this row
-    matches: list[Mapping[str, Any]] | None = None
 
 
 class Importer:
@@ -161,6 +149,8 @@ class Importer:
                            concurrency, pool_size, concurrency)
         self._key_locks = KeyLocks()
         self._fatal_guard = threading.Lock()
+        #: writes the rows of the current run (made when it starts)
+        self._writer: RowWriter | None = None
         self._fatal: str | None = None
 
     def stop(self) -> None:
@@ -206,7 +196,7 @@ class Importer:
 
         pending: set[Future[RowResult]] = set()
         #: rows read and prepared, waiting for their batch's lookup (in input order)
-        batch: list[RowResult | _Task] = []
+        batch: list[RowResult | Task] = []
 
         def drain_ready() -> None:
             while window and _ready(window[0]):
@@ -219,7 +209,7 @@ class Importer:
             drain_ready()
 
         def flush() -> None:
-            tasks = [t for t in batch if isinstance(t, _Task) and t.filters is not None]
+            tasks = [t for t in batch if isinstance(t, Task) and t.filters is not None]
             if tasks and self.lookup is not None:
                 try:
                     found = self.lookup.find([key_text(t.key_value) for t in tasks])
@@ -245,6 +235,8 @@ class Importer:
         try:
             if not self.dry_run:
                 self._start()
+                self._writer = RowWriter(self.resource, self.service, self.key, self.journal,
+                                         self._call, compare=self.compare, lookup=self.lookup)
                 summary.lookup = self.plan.strategy if self.plan else None
                 batch_size = self.lookup.batch_size if self.lookup is not None else 1
             for number, item in enumerate(rows, 1):
@@ -331,7 +323,7 @@ class Importer:
                 getattr(self.limiter, "rate_limited", 0) or 0)
 
     # -- per row, in the reading thread -------------------------------------------------
-    def _prepare(self, row: InputRow) -> RowResult | _Task:
+    def _prepare(self, row: InputRow) -> RowResult | Task:
         """Coerce and check a row; a RowResult when nothing needs sending."""
         if row.error is not None:
             status = "skipped" if row.error.code == "empty_row" else "failed"
@@ -348,7 +340,7 @@ class Importer:
             error = self.custom_fields.coerce(attributes)
         if error is not None:
             return self._finished(row, "failed", error=error)
-        task = _Task(row, attributes)
+        task = Task(row, attributes)
         key = self.key if self._key_path else None
         if key is not None:
             task.key_value = keypaths.dig(attributes, key)
@@ -394,7 +386,7 @@ class Importer:
                 result.error_field, result.message, result.uncertain))
 
     # -- per row, in a worker thread ----------------------------------------------------
-    def _process(self, task: _Task) -> RowResult:
+    def _process(self, task: Task) -> RowResult:
         attempts = [0]
         row = task.row
         if self._fatal is not None:
@@ -402,11 +394,13 @@ class Importer:
             return RowResult(row.number, "skipped", key=task.key_value, line=row.line,
                              error_code="not_sent", message=f"not sent: {self._fatal}")
         try:
+            writer = self._writer
+            assert writer is not None
             if task.filters is None:
-                status, record = self._create(task, attempts)
+                status, record = writer.create(task, attempts)
             else:
                 with self._key_locks.hold(task.key_value):
-                    status, record = self._upsert(task, attempts)
+                    status, record = writer.upsert(task, attempts)
             result = RowResult(row.number, status, field_of(record, "id"), task.key_value,
                                line=row.line, attempts=attempts[0])
         except Fatal as exc:
@@ -430,91 +424,6 @@ class Importer:
         self._journal(row, result)
         return result
 
-    def _create(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        assert self.service is not None
-        service = self.service
-        if self.journal is not None:
-            self.journal.pending(task.row.number, task.row.fingerprint)
-        record = self._call(lambda: service.create(task.attributes), attempts, idempotent=False,
-                            collection=True)
-        return "created", applied(record)
-
-    def _upsert(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        assert self.service is not None and task.filters is not None
-        service, filters, attributes = self.service, task.filters, task.attributes
-        if task.matches is not None:
-            return self._write_looked_up(task, attempts)
-        if not self.compare:
-            return status_of(applied(self._call(lambda: service.upsert(filters, attributes),
-                                                  attempts, True, collection=True)))
-        found = self._call(lambda: service.list(**filters, per_page=2), attempts, True,
-                           collection=True)
-        if not isinstance(found, list):
-            raise RowFailure("not_api_answer", "the lookup's answer was not the API's JSON list; "
-                         "check --base-url")
-        if len(found) > 1:
-            raise self._ambiguous(task)
-        if not found:
-            missing = missing_required(self.resource, attributes)
-            if missing is not None:
-                raise RowFailure(missing.code, missing.message, missing.field)
-            record = self._call(lambda: service.upsert(filters, attributes), attempts, True,
-                                collection=True)
-            return "created", applied(record)
-        body = self._changes(task, found[0])
-        if body is None:
-            return "unchanged", found[0]
-        record = self._call(lambda: service.upsert(filters, body), attempts, True,
-                            collection=True)
-        return "updated", applied(record)
-
-    def _write_looked_up(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        """One request at most: nothing, an update by id, or an upsert for a missing record."""
-        assert self.service is not None and task.filters is not None and task.matches is not None
-        service, filters, attributes = self.service, task.filters, task.attributes
-        if len(task.matches) > 1:
-            raise self._ambiguous(task)
-        if task.matches:
-            existing = task.matches[0]
-            body = self._changes(task, existing)
-            if body is None:
-                return "unchanged", existing
-            try:
-                record = self._call(lambda: service.update(existing["id"], body), attempts, True)
-                return "updated", applied(record)
-            except RowFailure as exc:
-                if exc.code not in ("not_found", "http_404"):
-                    raise
-                # deleted since the lookup: the upsert below recreates it, once
-        missing = missing_required(self.resource, attributes)
-        if missing is not None:
-            raise RowFailure(missing.code, missing.message, missing.field)
-        # the upsert, not a create: a record someone made since the lookup is updated
-        return status_of(applied(self._call(lambda: service.upsert(filters, attributes),
-                                              attempts, True, collection=True)))
-
-    def _ambiguous(self, task: _Task) -> RowFailure:
-        return RowFailure("ambiguous_key", f"{self.key}={task.key_value!r} matches more than one "
-                      f"{self.resource.model_name}; make the key unique", self.key)
-
-    def _changes(self, task: _Task, existing: Mapping[str, Any]) -> dict[str, Any] | None:
-        """What to send to make ``existing`` hold the row's values; None when it does."""
-        attributes = task.attributes
-        # a lookup that holds only some attributes (a search projection) cannot vouch for others
-        known = getattr(self.lookup, "fields", None) if task.matches else None
-        changed = [name for name, value in attributes.items()
-                   if (known is not None and name not in known)
-                   or not same(self.resource.field(name), value, existing.get(name))]
-        if not changed:
-            return None
-        for name in changed:
-            spec = self.resource.field(name)
-            if spec is not None and spec.access == "c":
-                raise RowFailure("create_only", f"{name} can be set only when the "
-                             f"{self.resource.model_name} is created (it is "
-                             f"{existing.get(name)!r}, the row says {attributes[name]!r})", name)
-        return {k: v for k, v in attributes.items()
-                if (s := self.resource.field(k)) is None or s.access != "c"}
 
 def _ready(item: RowResult | Future[RowResult]) -> bool:
     return not isinstance(item, Future) or item.done()
