@@ -24,8 +24,6 @@ from tests.support.hostile import truncating_proxy
 #: the full run (2,000 rows) takes minutes on a busy machine; the suite runs a
 #: smaller one, CHAOS_ROWS=2000 runs it whole
 ROWS = int(os.environ.get("CHAOS_ROWS", "200"))
-#: rows for the keyed runs with a lookup other than the default ``auto``
-FEWER_ROWS = max(ROWS // 2, 1)
 KILLS = 5
 
 
@@ -54,10 +52,10 @@ def run_import(args: list[str], env: dict[str, str], kill_after: float | None,
         return process.wait(600)
 
 
+# every lookup strategy goes through faults, kills and resumes in tests/integration/cli/
+# test_import_.py; here the default one meets cut answers too
 @pytest.mark.parametrize(("keyed", "lookup", "rows"), [
     pytest.param(True, "auto", ROWS, id="keyed"),
-    *(pytest.param(True, name, FEWER_ROWS, id=f"keyed-{name}")
-      for name in ("prefetch", "search", "none")),
     pytest.param(False, None, ROWS, id="keyless")])
 def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: bool,
                                                       lookup: str | None, rows: int) -> None:
