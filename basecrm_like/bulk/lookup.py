@@ -116,6 +116,8 @@ class PrefetchIndex:
         self.page_size = PAGE_SIZE
         #: the v2 attributes (top-level names) a stored record holds; None when whole
         self.fields: frozenset[str] | None = None
+        #: v2 list pages read so far: page number -> records on it
+        self.read_pages: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return f"<PrefetchIndex key={self.key!r} records={self.records}>"
@@ -387,7 +389,7 @@ def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) ->
     With a budget, pages 1, 2, 4, 8... are read first (each kept): the first
     short page bounds the walk, and a full page past the budget ends it.
     """
-    fetched: dict[int, int] = {}
+    fetched = index.read_pages      # a page read before (by a probe) is not read again
 
     def page(number: int) -> int:
         if number not in fetched:

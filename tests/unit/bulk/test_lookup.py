@@ -206,11 +206,13 @@ def test_prefetch_walks_search_v3_at_200_records_a_request(records: int, searche
     finally:
         plan.lookup.close()
     # a key Search v3 cannot see (an undefined custom field) walks the v2 list instead
-    plan = plan_lookup("prefetch", Pages(150), "custom_fields.external_id", direct,
-                       search=FakeSearch([]), resource="contacts")
-    assert plan.requests == 2 and "the v2 list" in plan.reason
-    assert plan.lookup is not None
-    plan.lookup.close()
+    for choice in ("prefetch", "auto"):
+        pages = Pages(150)
+        plan = plan_lookup(choice, pages, "custom_fields.external_id", direct,
+                           search=FakeSearch([]), resource="contacts", expected_rows=1000)
+        assert plan.requests == 2 and pages.asked == [1, 2] and "the v2 list" in plan.reason
+        assert plan.lookup is not None
+        plan.lookup.close()
 
 
 # -- through the engine, over the fake API --------------------------------------------------
