@@ -47,68 +47,27 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
-
-import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .. import catalog
 from ..catalog import Resource
 from ..http import errors
-from ..http.retry import backoff_delay
 from ..services import Service
 from ..support import keypaths
-from ..support.decimals import parse_decimal
-from ..support.errors import Error
+from .calls import Caller
 from .customfields import CustomFieldTypes
 from .journal import Journal, JournalEntry
+from .keylocks import KeyLocks
 from .lookup import LOOKUPS, KeyLookup, LookupFailed, LookupPlan, key_text, plan_lookup
 from .mapping import ColumnMapper, missing_required
+from .outcomes import Fatal, ImportStopped, RowFailure, field_of
 from .results import VALID, ImportSummary, ReportWriter, RowResult
 from .rows import InputRow, RowError
+from .writes import RowWriter, Task
 
 __all__ = ["Importer", "ImportStopped", "run_with_report"]
 
 logger = logging.getLogger("basecrm_like.bulk")
-
-_RETRYABLE = (errors.ServerError, errors.ConnectionError, errors.TimeoutError)
-
-
-@dataclass
-class _Task:
-    row: InputRow
-    attributes: dict[str, Any]
-    key_value: Any = None
-    filters: dict[str, Any] | None = None
-    #: records holding the key value, when a lookup answered for this row
-    matches: list[Mapping[str, Any]] | None = None
-
-
-class _Final(Exception):
-    """A row's failure, with what to report."""
-
-    def __init__(self, code: str, message: str, field: str | None = None,
-                 uncertain: bool = False) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field, self.uncertain = code, message, field, uncertain
-
-
-class _Fatal(Exception):
-    """An answer no row can survive: the whole run stops."""
-
-
-class ImportStopped(Error):
-    """The run stopped on an error no row can survive (a refused token, a wrong URL...).
-
-    ``summary`` holds what was done; the journal is left open for a resume.
-    """
-
-    def __init__(self, message: str, summary: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.summary = summary
 
 
 class Importer:
@@ -171,8 +130,9 @@ class Importer:
         #: loads the account's custom field definitions at the start of a run
         self.custom_field_source = custom_fields
         self.custom_fields: CustomFieldTypes | None = None
-        #: requests on the wire at once; a row sleeping before a retry holds no slot
-        self._slots = threading.BoundedSemaphore(concurrency)
+        #: runs each API call: at most ``concurrency`` on the wire, a retrying row holds no slot
+        self._call = Caller(concurrency, max_attempts, backoff, lambda: (
+            self.stop_event.is_set() and self._fatal is not None))
         #: worker threads, more than slots so that retrying rows do not idle the budget
         self.workers = 4 * concurrency
         #: rows being sent at once (queued for or held by a worker)
@@ -187,8 +147,10 @@ class Importer:
             logger.warning("concurrency %d is above the client's pool_size %d: connections will "
                            "be opened and dropped; create the Client with pool_size=%d",
                            concurrency, pool_size, concurrency)
-        self._key_locks: dict[Any, list[Any]] = {}
-        self._key_guard = threading.Lock()
+        self._key_locks = KeyLocks()
+        self._fatal_guard = threading.Lock()
+        #: writes the rows of the current run (made when it starts)
+        self._writer: RowWriter | None = None
         self._fatal: str | None = None
 
     def stop(self) -> None:
@@ -234,7 +196,7 @@ class Importer:
 
         pending: set[Future[RowResult]] = set()
         #: rows read and prepared, waiting for their batch's lookup (in input order)
-        batch: list[RowResult | _Task] = []
+        batch: list[RowResult | Task] = []
 
         def drain_ready() -> None:
             while window and _ready(window[0]):
@@ -247,11 +209,11 @@ class Importer:
             drain_ready()
 
         def flush() -> None:
-            tasks = [t for t in batch if isinstance(t, _Task) and t.filters is not None]
+            tasks = [t for t in batch if isinstance(t, Task) and t.filters is not None]
             if tasks and self.lookup is not None:
                 try:
                     found = self.lookup.find([key_text(t.key_value) for t in tasks])
-                except (_Final, LookupFailed) as exc:
+                except (RowFailure, LookupFailed) as exc:
                     # these rows are looked up one by one instead
                     logger.warning("key lookup failed (%s); reading each row's record",
                                    getattr(exc, "message", exc))
@@ -273,6 +235,8 @@ class Importer:
         try:
             if not self.dry_run:
                 self._start()
+                self._writer = RowWriter(self.resource, self.service, self.key, self.journal,
+                                         self._call, compare=self.compare, lookup=self.lookup)
                 summary.lookup = self.plan.strategy if self.plan else None
                 batch_size = self.lookup.batch_size if self.lookup is not None else 1
             for number, item in enumerate(rows, 1):
@@ -293,7 +257,7 @@ class Importer:
                     wait_some()
                 else:
                     drain_ready()
-        except _Fatal as exc:
+        except Fatal as exc:
             self._fatal = self._fatal or str(exc)
             self.stop_event.set()
         except BaseException:
@@ -332,7 +296,7 @@ class Importer:
             try:
                 self.custom_fields = CustomFieldTypes(
                     self._call(lambda: list(source()), attempts, True, collection=True))
-            except _Final as exc:
+            except RowFailure as exc:
                 logger.warning("custom field definitions unavailable (%s); custom field "
                                "values are sent as read", exc.message)
         if self._lookup_choice is not None:
@@ -343,7 +307,7 @@ class Importer:
                                    lambda fn: self._call(fn, attempts, True, collection=True),
                                    expected_rows=self.expected_rows, search=self.search,
                                    resource=self.resource.name)
-            except (_Final, LookupFailed) as exc:
+            except (RowFailure, LookupFailed) as exc:
                 plan = LookupPlan("none", None, f"no lookup: reading the existing records "
                                   f"failed ({getattr(exc, 'message', exc)}); one upsert "
                                   "request per row")
@@ -359,7 +323,7 @@ class Importer:
                 getattr(self.limiter, "rate_limited", 0) or 0)
 
     # -- per row, in the reading thread -------------------------------------------------
-    def _prepare(self, row: InputRow) -> RowResult | _Task:
+    def _prepare(self, row: InputRow) -> RowResult | Task:
         """Coerce and check a row; a RowResult when nothing needs sending."""
         if row.error is not None:
             status = "skipped" if row.error.code == "empty_row" else "failed"
@@ -376,7 +340,7 @@ class Importer:
             error = self.custom_fields.coerce(attributes)
         if error is not None:
             return self._finished(row, "failed", error=error)
-        task = _Task(row, attributes)
+        task = Task(row, attributes)
         key = self.key if self._key_path else None
         if key is not None:
             task.key_value = keypaths.dig(attributes, key)
@@ -422,7 +386,7 @@ class Importer:
                 result.error_field, result.message, result.uncertain))
 
     # -- per row, in a worker thread ----------------------------------------------------
-    def _process(self, task: _Task) -> RowResult:
+    def _process(self, task: Task) -> RowResult:
         attempts = [0]
         row = task.row
         if self._fatal is not None:
@@ -430,22 +394,24 @@ class Importer:
             return RowResult(row.number, "skipped", key=task.key_value, line=row.line,
                              error_code="not_sent", message=f"not sent: {self._fatal}")
         try:
+            writer = self._writer
+            assert writer is not None
             if task.filters is None:
-                status, record = self._create(task, attempts)
+                status, record = writer.create(task, attempts)
             else:
-                with self._key_lock(task.key_value):
-                    status, record = self._upsert(task, attempts)
-            result = RowResult(row.number, status, _get(record, "id"), task.key_value,
+                with self._key_locks.hold(task.key_value):
+                    status, record = writer.upsert(task, attempts)
+            result = RowResult(row.number, status, field_of(record, "id"), task.key_value,
                                line=row.line, attempts=attempts[0])
-        except _Fatal as exc:
-            with self._key_guard:
+        except Fatal as exc:
+            with self._fatal_guard:
                 self._fatal = self._fatal or str(exc)
             self.stop_event.set()
             # journaled as failed (a create's "pending" mark is lifted): nothing was applied
             result = RowResult(row.number, "failed", key=task.key_value, error_code="stopped",
                                message=f"not applied: {exc}", line=row.line,
                                attempts=attempts[0])
-        except _Final as exc:
+        except RowFailure as exc:
             result = RowResult(row.number, "uncertain" if exc.uncertain else "failed",
                                key=task.key_value, error_code=exc.code, error_field=exc.field,
                                message=exc.message, line=row.line, attempts=attempts[0],
@@ -458,267 +424,9 @@ class Importer:
         self._journal(row, result)
         return result
 
-    def _create(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        assert self.service is not None
-        service = self.service
-        if self.journal is not None:
-            self.journal.pending(task.row.number, task.row.fingerprint)
-        record = self._call(lambda: service.create(task.attributes), attempts, idempotent=False,
-                            collection=True)
-        return "created", _applied(record)
-
-    def _upsert(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        assert self.service is not None and task.filters is not None
-        service, filters, attributes = self.service, task.filters, task.attributes
-        if task.matches is not None:
-            return self._write_looked_up(task, attempts)
-        if not self.compare:
-            return _status_of(_applied(self._call(lambda: service.upsert(filters, attributes),
-                                                  attempts, True, collection=True)))
-        found = self._call(lambda: service.list(**filters, per_page=2), attempts, True,
-                           collection=True)
-        if not isinstance(found, list):
-            raise _Final("not_api_answer", "the lookup's answer was not the API's JSON list; "
-                         "check --base-url")
-        if len(found) > 1:
-            raise self._ambiguous(task)
-        if not found:
-            missing = missing_required(self.resource, attributes)
-            if missing is not None:
-                raise _Final(missing.code, missing.message, missing.field)
-            record = self._call(lambda: service.upsert(filters, attributes), attempts, True,
-                                collection=True)
-            return "created", _applied(record)
-        body = self._changes(task, found[0])
-        if body is None:
-            return "unchanged", found[0]
-        record = self._call(lambda: service.upsert(filters, body), attempts, True,
-                            collection=True)
-        return "updated", _applied(record)
-
-    def _write_looked_up(self, task: _Task, attempts: list[int]) -> tuple[str, Any]:
-        """One request at most: nothing, an update by id, or an upsert for a missing record."""
-        assert self.service is not None and task.filters is not None and task.matches is not None
-        service, filters, attributes = self.service, task.filters, task.attributes
-        if len(task.matches) > 1:
-            raise self._ambiguous(task)
-        if task.matches:
-            existing = task.matches[0]
-            body = self._changes(task, existing)
-            if body is None:
-                return "unchanged", existing
-            try:
-                record = self._call(lambda: service.update(existing["id"], body), attempts, True)
-                return "updated", _applied(record)
-            except _Final as exc:
-                if exc.code not in ("not_found", "http_404"):
-                    raise
-                # deleted since the lookup: the upsert below recreates it, once
-        missing = missing_required(self.resource, attributes)
-        if missing is not None:
-            raise _Final(missing.code, missing.message, missing.field)
-        # the upsert, not a create: a record someone made since the lookup is updated
-        return _status_of(_applied(self._call(lambda: service.upsert(filters, attributes),
-                                              attempts, True, collection=True)))
-
-    def _ambiguous(self, task: _Task) -> _Final:
-        return _Final("ambiguous_key", f"{self.key}={task.key_value!r} matches more than one "
-                      f"{self.resource.model_name}; make the key unique", self.key)
-
-    def _changes(self, task: _Task, existing: Mapping[str, Any]) -> dict[str, Any] | None:
-        """What to send to make ``existing`` hold the row's values; None when it does."""
-        attributes = task.attributes
-        # a lookup that holds only some attributes (a search projection) cannot vouch for others
-        known = getattr(self.lookup, "fields", None) if task.matches else None
-        changed = [name for name, value in attributes.items()
-                   if (known is not None and name not in known)
-                   or not _same(self.resource.field(name), value, existing.get(name))]
-        if not changed:
-            return None
-        for name in changed:
-            spec = self.resource.field(name)
-            if spec is not None and spec.access == "c":
-                raise _Final("create_only", f"{name} can be set only when the "
-                             f"{self.resource.model_name} is created (it is "
-                             f"{existing.get(name)!r}, the row says {attributes[name]!r})", name)
-        return {k: v for k, v in attributes.items()
-                if (s := self.resource.field(k)) is None or s.access != "c"}
-
-    def _call(self, fn: Callable[[], Any], attempts: list[int], idempotent: bool,
-              collection: bool = False) -> Any:
-        """Run one API call, retrying what may be retried; a _Final otherwise.
-
-        ``collection`` says the call goes to the resource's collection path, where
-        a 404 means the base URL is not the API. Holds a request slot only while
-        the call runs, never while it waits to retry.
-        """
-        for attempt in range(1, self.max_attempts + 1):
-            attempts[0] += 1
-            try:
-                with self._slots:
-                    return fn()
-            except errors.RateLimitError as exc:   # refused, not applied: always safe to repeat
-                error: Exception = exc
-                delay = exc.retry_after if exc.retry_after is not None else self._delay(attempt)
-            except _RETRYABLE as exc:
-                if isinstance(exc, errors.ConnectionError) and _never_connected(exc):
-                    raise _Fatal(f"cannot connect to the API ({str(exc).split('; ')[0]}); "
-                                 "check --base-url and the network") from None
-                if not idempotent:
-                    raise _final(exc, uncertain=True) from None
-                error, delay = exc, self._delay(attempt)
-            except errors.BaseError as exc:
-                fatal = _fatal_message(exc, collection)
-                if fatal is not None:
-                    raise _Fatal(fatal) from None
-                if 200 <= (exc.http_status or 0) < 300:   # an answer that is not the API's
-                    raise _final(exc, uncertain=not idempotent) from None
-                raise _final(exc) from None
-            except (errors.UnknownAttributeError, ValueError, TypeError) as exc:
-                raise _Final("invalid", str(exc), getattr(exc, "attribute", None)) from None
-            except requests.exceptions.RequestException as exc:
-                # the answer was cut short (a lost connection after the request was sent)
-                if not idempotent:
-                    raise _Final("connection_lost", f"the connection was lost before the answer "
-                                 f"was read ({type(exc).__name__})", uncertain=True) from None
-                error, delay = exc, self._delay(attempt)
-            if self.stop_event.is_set() and self._fatal is not None:
-                break
-            if attempt < self.max_attempts:
-                logger.debug("retrying after %s in %.2f s", type(error).__name__, delay)
-                time.sleep(delay)
-        raise _final(error, attempts=attempts[0])
-
-    def _delay(self, attempt: int) -> float:
-        return backoff_delay(self.backoff, attempt, 8.0)
-
-    def _key_lock(self, value: Any) -> _KeyLock:
-        return _KeyLock(self, str(value).strip().lower())
-
-
-class _KeyLock:
-    """Rows with the same key value run one after another, so the second sees the first."""
-
-    def __init__(self, importer: Importer, value: str) -> None:
-        self.importer, self.value = importer, value
-
-    def __enter__(self) -> None:
-        imp = self.importer
-        with imp._key_guard:
-            entry = imp._key_locks.setdefault(self.value, [threading.Lock(), 0])
-            entry[1] += 1
-        entry[0].acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        imp = self.importer
-        with imp._key_guard:
-            entry = imp._key_locks[self.value]
-            entry[0].release()
-            entry[1] -= 1
-            if not entry[1]:
-                del imp._key_locks[self.value]
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Whether no connection could be opened at all (so no request was ever sent)."""
-    seen: list[BaseException] = [exc]
-    while seen:
-        item = seen.pop()
-        if isinstance(item, (NewConnectionError, ConnectTimeoutError)):
-            return True
-        nested = [item.__context__, item.__cause__, getattr(item, "reason", None), *item.args]
-        seen += [n for n in nested if isinstance(n, BaseException) and n is not item][:8]
-        if len(seen) > 32:
-            break
-    return False
-
-
-def _fatal_message(exc: errors.BaseError, collection: bool) -> str | None:
-    """The message that stops the run for an answer no row can survive, else None."""
-    status = exc.http_status
-    if status == 401:
-        return ("the API refused the access token (401): it is missing, malformed, expired or "
-                "revoked; check --token or BASECRM_ACCESS_TOKEN")
-    if status == 403:
-        return ("the access token may not do this (403): it lacks the scope, or the account "
-                "the plan; use a token with write access")
-    if status == 404 and collection:
-        return ("the API answered 404 on the collection path: the base URL does not point at "
-                "the API; check --base-url or BASECRM_BASE_URL")
-    return None
-
-
-def _applied(record: Any) -> Any:
-    """The record a write answered; an answer that is not one makes the row uncertain."""
-    if isinstance(record, Mapping) and record.get("id") is not None:
-        return record
-    raise _Final("not_api_answer", "the server answered success with a body that is not the "
-                 "API's JSON record, so whether the write was applied is unknown; check the "
-                 "record on the server (and that --base-url points at the API)",
-                 uncertain=True)
-
-
-def _status_of(record: Any) -> tuple[str, Any]:
-    """created or updated, from an upsert answer's timestamps."""
-    created = _get(record, "created_at")
-    return ("created" if created and created == _get(record, "updated_at") else "updated"), record
-
 
 def _ready(item: RowResult | Future[RowResult]) -> bool:
     return not isinstance(item, Future) or item.done()
-
-
-def _final(exc: BaseException, uncertain: bool = False, attempts: int = 0) -> _Final:
-    if isinstance(exc, errors.UnexpectedResponseError):
-        code, text, field_ = "unexpected_response", f"HTTP {exc.http_status} but {exc.reason}", None
-    elif isinstance(exc, errors.BaseError):
-        first = exc.errors[0] if exc.errors else None
-        code = (first.code if first and first.code else None) or f"http_{exc.http_status}"
-        parts = [p for p in ((first.message, first.details) if first else ()) if p]
-        text = " - ".join(dict.fromkeys(str(p) for p in parts)) or f"HTTP {exc.http_status}"
-        field_ = first.field if first else None
-    else:
-        code = "timeout" if isinstance(exc, errors.TimeoutError) else "connection_error"
-        text, field_ = str(exc).split("; ")[0], None
-    if attempts:
-        text = f"{text} (gave up after {attempts} attempts)"
-    if uncertain:
-        text += ("; the record may or may not have been created, so it was not retried "
-                 "(import with a --key to retry safely)")
-    return _Final(code, text, field_, uncertain)
-
-
-def _get(record: Any, name: str) -> Any:
-    return record.get(name) if isinstance(record, Mapping) else None
-
-
-def _same(spec: catalog.Field | None, sent: Any, stored: Any) -> bool:
-    """Whether the stored value already says what the row says."""
-    if isinstance(sent, Mapping):
-        # custom fields and address: the keys the row sets must match
-        stored = stored if isinstance(stored, Mapping) else {}
-        return all(_same(None, v, stored.get(k)) for k, v in sent.items())
-    if spec is not None and spec.type == "tags":
-        return isinstance(stored, list) and sorted(map(str, sent)) == sorted(map(str, stored))
-    if isinstance(sent, list):
-        return isinstance(stored, list) and len(sent) == len(stored) and \
-            all(_same(None, a, b) for a, b in zip(sent, stored, strict=True))
-    if sent == stored:
-        return True
-    if stored is None:
-        return False
-    if isinstance(sent, (Decimal, int, float)) and not isinstance(sent, bool):
-        try:
-            return parse_decimal(sent) == parse_decimal(stored)
-        except ValueError:
-            return False
-    return _text(sent) == _text(stored)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def run_with_report(importer: Importer, rows: Iterable[Any],

@@ -7,9 +7,11 @@ are sent; the engine then writes only rows that must change.
 
 Strategies (``--lookup``):
 
-- ``prefetch``: walk the collection once, 100 records per request, into a
-  :class:`PrefetchIndex` (a temporary SQLite file, so memory stays flat
-  however large the account). Costs ``records / 100`` requests in all.
+- ``prefetch``: walk the collection once into a :class:`PrefetchIndex` (a
+  temporary SQLite file, so memory stays flat however large the account):
+  through Search v3 projections, 200 records per request, where the resource
+  is searchable by the key (deals, leads, contacts), else through the v2 list,
+  100 per request. Costs ``records / 200`` (or ``records / 100``) requests.
 - ``search``: batched key lookups through Search v3 (``any`` filters of up to
   200 values per request, every searchable attribute projected). Costs
   ``rows / 200`` requests, whatever the account's size. Deals, leads and
@@ -17,11 +19,13 @@ Strategies (``--lookup``):
   translated, e.g. a deal's ``value`` is ``decimal_value``) or a custom field.
 - ``none``: no lookup; each row goes through the upsert endpoint (one
   request per row, ``unchanged`` never reported).
-- ``auto``: where search is possible and the input's size is known, one count
-  request weighs the walk (``records / 100`` requests) against the searches
-  (``rows / 200``) and picks the cheaper. Otherwise prefetch when the walk
-  costs fewer requests than the rows to send, else ``none``; the walk is probed by doubling page numbers, and every probed
-  page is kept, so the probe costs a handful of requests at most.
+- ``auto``: an account that fits in one v2 page is read at once. Where search
+  is possible, the first page of the Search v3 walk tells the account's size,
+  which weighs the rest of the walk (``records / 200`` requests) against the
+  searches (``rows / 200``, when the input's size is known) and picks the
+  cheaper. Otherwise prefetch when the v2 walk costs fewer requests than the
+  rows to send, else ``none``; the walk is probed by doubling page numbers, and
+  every probed page is kept, so the probe costs a handful of requests at most.
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ from ..search import F
 from ..support import keypaths
 
 __all__ = ["LOOKUPS", "KeyLookup", "LookupFailed", "LookupPlan", "LookupUnavailable",
-           "PrefetchIndex", "SearchLookup",
+           "PrefetchIndex", "SearchLookup", "SearchProjection", "SearchWalk",
            "key_text", "plan_lookup", "search_key"]
 
 #: the choices of ``--lookup``
@@ -108,6 +112,12 @@ class PrefetchIndex:
         #: records stored and list requests made to load them
         self.records = 0
         self.pages = 0
+        #: records per request of the walk that loaded it
+        self.page_size = PAGE_SIZE
+        #: the v2 attributes (top-level names) a stored record holds; None when whole
+        self.fields: frozenset[str] | None = None
+        #: v2 list pages read so far: page number -> records on it
+        self.read_pages: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return f"<PrefetchIndex key={self.key!r} records={self.records}>"
@@ -157,20 +167,54 @@ def search_key(resource: str, key: str) -> str | None:
     return name if name in search_attributes(resource) else None
 
 
+class SearchProjection:
+    """What a Search v3 request projects so that a found record can be compared with a row.
+
+    Every attribute the Search API holds is projected, custom fields included
+    (their search ids are read once); :meth:`v2` puts a record back in its v2
+    shape (``decimal_value`` is ``value`` again, ``stage.id`` is ``stage_id``).
+    :attr:`fields` names the v2 attributes a record holds: a row setting any
+    other attribute cannot be compared and is written.
+    """
+
+    def __init__(self, searcher: Any, resource: str, call: Call) -> None:
+        self.renamed = v3_to_v2(resource)
+        names = list(search_attributes(resource))
+        #: the account's custom field names Search v3 knows
+        self.custom = frozenset(call(lambda: searcher.custom_fields(resource)) or {})
+        names += [f"custom_fields.{name}" for name in sorted(self.custom)]
+        self.names = tuple(names)
+        self.fields = frozenset(
+            {self.renamed.get(name, name).split(".", 1)[0] for name in names})
+
+    def holds(self, key: str) -> bool:
+        """Whether a projected record holds ``key`` (a custom field must be defined)."""
+        head, _, rest = key.partition(".")
+        return rest in self.custom if head == "custom_fields" else head in self.fields
+
+    def v2(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        record = dict(item)
+        for v3, v2 in self.renamed.items():
+            head, _, rest = v3.partition(".")
+            if head not in record:
+                continue
+            value = record.pop(head)
+            record[v2] = value.get(rest) if rest and isinstance(value, Mapping) else value
+        return record
+
+
 class SearchLookup:
     """Finds the records of up to 200 key values per Search v3 request (an ``any`` filter).
 
-    Every attribute the Search API holds is projected, so a found record can be
-    compared with a row; records come back in their v2 shape (``decimal_value``
-    is ``value`` again, ``stage.id`` is ``stage_id``). :attr:`fields` names the
-    v2 attributes a found record holds: a row setting any other attribute
-    cannot be compared and is written.
+    Records come back projected by :class:`SearchProjection`, in their v2 shape;
+    :attr:`fields` names the v2 attributes they hold.
     """
 
     name = "search"
     batch_size = SEARCH_BATCH
 
-    def __init__(self, searcher: Any, resource: str, key: str, call: Call) -> None:
+    def __init__(self, searcher: Any, resource: str, key: str, call: Call,
+                 projection: SearchProjection | None = None) -> None:
         attribute = search_key(resource, key)
         if attribute is None:
             raise LookupUnavailable(
@@ -178,14 +222,9 @@ class SearchLookup:
                 "use --lookup prefetch (or auto)")
         self.searcher, self.resource, self.key, self.call = searcher, resource, key, call
         self.attribute = attribute
-        self._renamed = v3_to_v2(resource)
-        projection = list(search_attributes(resource))
-        custom = call(lambda: searcher.custom_fields(resource)) or {}
-        projection += [f"custom_fields.{name}" for name in custom]
-        self.projection = tuple(projection)
-        #: v2 attributes (top-level names) a found record holds
-        self.fields = frozenset(
-            {self._renamed.get(name, name).split(".", 1)[0] for name in projection})
+        self._projected = projection or SearchProjection(searcher, resource, call)
+        self.projection = self._projected.names
+        self.fields = self._projected.fields
         #: search requests sent (the custom field list excluded)
         self.requests = 0
 
@@ -204,7 +243,7 @@ class SearchLookup:
                 page = self.call(partial(query.page, cursor))
                 self.requests += 1
                 for item in page.items:
-                    record = self._v2(item)
+                    record = self._projected.v2(item)
                     value = keypaths.dig(record, self.key)
                     if value is not None and value != "":
                         found.setdefault(key_text(value), []).append(record)
@@ -213,18 +252,46 @@ class SearchLookup:
                 cursor = page.next_cursor
         return found
 
-    def _v2(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        record = dict(item)
-        for v3, v2 in self._renamed.items():
-            head, _, rest = v3.partition(".")
-            if head not in record:
-                continue
-            value = record.pop(head)
-            record[v2] = value.get(rest) if rest and isinstance(value, Mapping) else value
-        return record
-
     def close(self) -> None:
         pass
+
+
+class SearchWalk:
+    """Reads a whole collection into a :class:`PrefetchIndex` through Search v3 projections.
+
+    200 records per request, in id order, following cursors; the first page
+    also tells how many records there are (:attr:`total`).
+    """
+
+    def __init__(self, index: PrefetchIndex, searcher: Any, resource: str,
+                 projection: SearchProjection, call: Call) -> None:
+        self.index, self.call, self.projection = index, call, projection
+        self.query = searcher.query(resource, projection=projection.names,
+                                    sort=[("id", "asc")], per_page=SEARCH_BATCH)
+        index.fields, index.page_size = projection.fields, SEARCH_BATCH
+        #: records the first page said match (None until then, or if it did not say)
+        self.total: int | None = None
+        self._cursor: str | None = None
+        self.done = False
+
+    def step(self) -> None:
+        """Read the next page into the index."""
+        first = self._cursor is None
+        page = self.call(partial(self.query.page, self._cursor))
+        self.index.pages += 1
+        if first:
+            self.total = page.total_count
+        items = list(page.items)
+        if not all(isinstance(item, Mapping) for item in items):
+            raise LookupFailed("a Search v3 page was not a list of records")
+        self.index.add(self.projection.v2(item) for item in items)
+        self._cursor = page.next_cursor
+        self.done = not self._cursor or not items
+
+    def run(self) -> None:
+        """Read every page left."""
+        while not self.done:
+            self.step()
 
 
 @dataclass
@@ -265,49 +332,55 @@ def plan_lookup(choice: str, service: Any, key: str, call: Call, *,
         return LookupPlan("search", SearchLookup(search, str(resource), key, call),
                           "search: batched key lookups through Search v3, up to "
                           f"{SEARCH_BATCH} keys per request")
-    spent = 0
-    if choice == "auto" and searchable and expected_rows is not None:
-        # an account of one page is read at once; a bigger one is counted (one request)
-        first = PrefetchIndex(key, directory)
-        try:
-            if _load(first, service, call, 0):
-                return _prefetched(first, 0)
-        except BaseException:
-            first.close()
-            raise
-        spent = first.pages
-        first.close()
-        total = int(call(lambda: search.query(str(resource)).count()) or 0)
-        spent += 1
-        # a search lookup also reads the custom fields' search ids; on a tie the walk wins,
-        # as its records are whole (a projection holds only what Search v3 knows)
-        walk, lookups = total // PAGE_SIZE + 1, -(-max(expected_rows, 1) // SEARCH_BATCH) + 1
-        if lookups < walk:
-            return LookupPlan("search", SearchLookup(search, str(resource), key, call), (
-                f"search: {total:,} existing records would take {walk:,} requests to read; "
-                f"batched Search v3 lookups take about {lookups:,} for {expected_rows:,} rows"),
-                requests=spent)
     index = PrefetchIndex(key, directory)
     try:
-        budget = None if choice == "prefetch" or expected_rows is None else max(expected_rows, 1)
-        complete = _load(index, service, call, budget)
+        return _walk(choice, index, service, key, call, expected_rows,
+                     search if searchable else None, str(resource))
     except BaseException:
         index.close()
         raise
-    if not complete:
+
+
+def _walk(choice: str, index: PrefetchIndex, service: Any, key: str, call: Call,
+          expected_rows: int | None, search: Any, resource: str) -> LookupPlan:
+    """Prefetch into ``index`` (or, for ``auto``, choose searches or no lookup instead)."""
+    if search is not None and choice == "auto" and _load(index, service, call, 0):
+        return _prefetched(index)       # the whole account fit in one v2 page
+    projection = SearchProjection(search, resource, call) if search is not None else None
+    if projection is not None and projection.holds(key):
+        walk = SearchWalk(index, search, resource, projection, call)
+        walk.step()
+        if choice == "auto" and expected_rows is not None and walk.total is not None \
+                and not walk.done:
+            left = -(-max(walk.total - SEARCH_BATCH, 0) // SEARCH_BATCH)
+            lookups = -(-max(expected_rows, 1) // SEARCH_BATCH)
+            # on a tie the walk wins: it also answers rows whose keys repeat
+            if lookups < left:
+                requests = index.pages
+                index.close()
+                return LookupPlan("search", SearchLookup(search, resource, key, call, projection), (
+                    f"search: {walk.total:,} existing records would take {left + 1:,} Search v3 "
+                    f"requests to read ({SEARCH_BATCH} per request); batched lookups take about "
+                    f"{lookups:,} for {expected_rows:,} rows"), requests=requests)
+        walk.run()
+        return _prefetched(index)
+    budget = None if choice == "prefetch" or expected_rows is None else max(expected_rows, 1)
+    if not _load(index, service, call, budget):
         index.close()
         return LookupPlan("none", None, (
             f"no lookup: the account holds more than {index.pages * PAGE_SIZE:,} records, so "
             f"reading them costs more than the {budget:,} rows to send; one upsert per row"),
-            requests=spent + index.pages)
-    return _prefetched(index, spent)
+            requests=index.pages)
+    return _prefetched(index)
 
 
-def _prefetched(index: PrefetchIndex, spent: int) -> LookupPlan:
+def _prefetched(index: PrefetchIndex) -> LookupPlan:
+    how = (f"Search v3 projections, {SEARCH_BATCH}" if index.fields is not None
+           else f"the v2 list, {PAGE_SIZE}")
     return LookupPlan("prefetch", index, (
         f"prefetch: {index.records:,} existing records read into a local key index in "
-        f"{index.pages} request{'' if index.pages == 1 else 's'}"),
-        requests=spent + index.pages)
+        f"{index.pages} request{'' if index.pages == 1 else 's'} ({how} per request)"),
+        requests=index.pages)
 
 
 def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) -> bool:
@@ -316,7 +389,7 @@ def _load(index: PrefetchIndex, service: Any, call: Call, budget: int | None) ->
     With a budget, pages 1, 2, 4, 8... are read first (each kept): the first
     short page bounds the walk, and a full page past the budget ends it.
     """
-    fetched: dict[int, int] = {}
+    fetched = index.read_pages      # a page read before (by a probe) is not read again
 
     def page(number: int) -> int:
         if number not in fetched:

@@ -71,14 +71,21 @@ def test_no_compare_is_lookup_none(tmp_path: Path) -> None:
             assert "lookup no lookup" in err
             paths = [e["path"] for e in request_log(server)]
             assert sum(p.endswith("/upsert") for p in paths) == 5
+        search = ["import", "contacts", source, "--key", "email", "--lookup", "search",
+                  "--token", server.token, "--base-url", server.url, "--no-progress"]
         requests.delete(f"{server.url}/_mock/requests", timeout=10)
-        code, out, err = invoke("import", "contacts", source, "--key", "email", "--lookup",
-                                "search", "--token", server.token, "--base-url", server.url,
-                                "--no-progress")
+        code, out, err = invoke(*search)
         paths = [e["path"] for e in request_log(server)]
-    assert code == 0 and "lookup search" in err, err
-    # the sample's custom field has no definition, so Search v3 cannot see it: rows are written
-    assert paths.count("/v3/contacts/search") == 1 and "/v2/contacts" not in paths
+        assert code == 0 and "lookup search" in err, err
+        # every column is a defined field, which Search v3 projects: nothing to write
+        assert paths.count("/v3/contacts/search") == 1 and "/v2/contacts" not in paths
+        assert "0 created, 0 updated, 5 unchanged" in out
+        # a custom field without a definition is invisible to Search v3: its rows are written
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+        Path(source).write_text("".join(f"{line},{'undefined' if n else 'custom_fields.x'}\n"
+                                        for n, line in enumerate(lines)), encoding="utf-8")
+        code, out, err = invoke(*search)
+    assert code == 0, err
     assert "0 created, 5 updated" in out
 
 
@@ -208,6 +215,6 @@ def test_auto_picks_search_when_reading_the_account_costs_more(tmp_path: Path) -
         summary = client.bulk.import_records(
             "contacts", [{"last_name": "L1", "email": "x1@y.z"}], key="email", rate=0,
             expected_rows=1, on_plan=plans.append)
-    assert plans[0].strategy == "search" and "5 requests to read" in plans[0].reason
-    assert plans[0].requests == 2       # the first page of the walk, then the count
+    assert plans[0].strategy == "search" and "3 Search v3 requests to read" in plans[0].reason
+    assert plans[0].requests == 2       # a v2 page, then the first page of the Search v3 walk
     assert summary.counts["unchanged"] == 1 and summary.lookup == "search"

@@ -27,11 +27,11 @@ ROWS = int(os.environ.get("CHAOS_ROWS", "200"))
 KILLS = 5
 
 
-def write_rows(path: Path, keyed: bool) -> None:
+def write_rows(path: Path, keyed: bool, rows: int = ROWS) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["last_name", "email"] if keyed else ["last_name"])
-        for i in range(ROWS):
+        for i in range(rows):
             writer.writerow([f"row{i:05d}", f"row{i:05d}@example.test"] if keyed else [f"row{i:05d}"])
 
 
@@ -52,21 +52,26 @@ def run_import(args: list[str], env: dict[str, str], kill_after: float | None,
         return process.wait(600)
 
 
-@pytest.mark.parametrize("keyed", [pytest.param(True, id="keyed"),
-                                   pytest.param(False, id="keyless")])
-def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: bool) -> None:
+# every lookup strategy goes through faults, kills and resumes in tests/integration/cli/
+# test_import_.py; here the default one meets cut answers too
+@pytest.mark.parametrize(("keyed", "lookup", "rows"), [
+    pytest.param(True, "auto", ROWS, id="keyed"),
+    pytest.param(False, None, ROWS, id="keyless")])
+def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: bool,
+                                                      lookup: str | None, rows: int) -> None:
     draw = random.Random(7 if keyed else 11)
     source = tmp_path / "rows.csv"
     report = tmp_path / "report.csv"
-    write_rows(source, keyed)
+    write_rows(source, keyed, rows)
     with serve(faults="error=0.02", fault_seed=3) as mock, \
             truncating_proxy(mock.url, rate=0.02, seed=5) as proxy:
         env = {**os.environ, "BASECRM_ACCESS_TOKEN": mock.token, "BASECRM_BASE_URL": proxy.url}
         args = ["contacts", str(source), "--report", str(report), "--rate", "0",
-                "--concurrency", "8", "--no-progress", *(["--key", "email"] if keyed else [])]
+                "--concurrency", "8", "--no-progress",
+                *(["--key", "email", "--lookup", str(lookup)] if keyed else [])]
         log = tmp_path / "runs.log"
         # kills spread over what the whole import takes here (~25 ms a row on a busy machine)
-        span = ROWS * 0.025 / KILLS
+        span = rows * 0.025 / KILLS
         run_import(args, env, draw.uniform(0.3, span), log)
         for _ in range(KILLS - 1):
             run_import([*args, "--resume"], env, draw.uniform(0.3, span), log)
@@ -80,8 +85,10 @@ def test_import_survives_cut_answers_faults_and_kills(tmp_path: Path, keyed: boo
     with open(report, newline="", encoding="utf-8") as fh:
         lines = list(csv.DictReader(fh))
     if keyed:
-        assert len(names) == ROWS
+        # one record per key, and a report line per row
+        assert len(names) == rows
+        assert [int(line["row"]) for line in lines] == list(range(1, rows + 1))
     else:
-        missing = {i + 1 for i in range(ROWS) if f"row{i:05d}" not in names}
+        missing = {i + 1 for i in range(rows) if f"row{i:05d}" not in names}
         uncertain = {int(line["row"]) for line in lines if line["status"] == "uncertain"}
         assert missing <= uncertain, (sorted(missing - uncertain)[:10], len(uncertain))

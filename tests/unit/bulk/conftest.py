@@ -142,7 +142,18 @@ class FakeApi:
             return failed
         answers = []
         for item in json.loads(request.body)["items"]:
-            leaf = item["data"]["query"]["filter"]["filter"]
+            query = item["data"]["query"]
+            if "filter" not in query:       # a walk over every record, page by page
+                with self.lock:
+                    every = sorted((dict(r) for r in self.records), key=lambda r: r["id"])
+                start, size = int(item["data"].get("cursor") or 0), item["data"]["per_page"]
+                found = every[start:start + size]
+                more = {"next_page": str(start + size)} if start + size < len(every) else {}
+                answers.append({"successful": True, "items": [{"data": r} for r in found],
+                                "meta": {"count": len(found), "total_count": len(every),
+                                         "links": more}})
+                continue
+            leaf = query["filter"]["filter"]
             name, values = leaf["attribute"]["name"], leaf["parameter"]["any"]
             with self.lock:
                 found = [dict(r) for r in self.records if str(r.get(name)) in values]

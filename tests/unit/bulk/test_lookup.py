@@ -101,14 +101,18 @@ class FakeSearch:
                 return len(search.records)
 
             def page(self, cursor: str | None = None) -> Any:
-                wire = where.to_wire()["filter"]
-                name, values = wire["attribute"]["name"], wire["parameter"]["any"]
-                search.queries.append({"name": name, "values": values, "options": options})
-                hits = [r for r in search.records if str(_dig(r, name)) in values]
+                if where is None:          # a walk over every record
+                    search.queries.append({"walk": True, "options": options})
+                    hits = search.records
+                else:
+                    wire = where.to_wire()["filter"]
+                    name, values = wire["attribute"]["name"], wire["parameter"]["any"]
+                    search.queries.append({"name": name, "values": values, "options": options})
+                    hits = [r for r in search.records if str(_dig(r, name)) in values]
                 start = int(cursor or 0)
                 items = [Munch(r) for r in hits[start:start + search.page_size]]
                 more = start + search.page_size < len(hits)
-                return SimpleNamespace(items=items,
+                return SimpleNamespace(items=items, total_count=len(hits),
                              next_cursor=str(start + search.page_size) if more else None)
         return Query()
 
@@ -157,24 +161,58 @@ def test_a_key_shared_by_many_records_follows_the_cursor_and_reports_each() -> N
 
 def test_auto_weighs_searches_against_reading_the_account() -> None:
     big = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 5001)])
-    plan = plan_lookup("auto", Pages(5000), "email", direct, expected_rows=1000, search=big,
+    pages = Pages(5000)
+    plan = plan_lookup("auto", pages, "email", direct, expected_rows=1000, search=big,
                        resource="contacts")
-    # 5 searches (and the custom fields) against 51 pages: a first page and a count spent
-    assert plan.strategy == "search" and plan.requests == 2 and "about 6" in plan.reason
+    # 5 searches against 24 more pages of the walk: a v2 page and a Search v3 page spent
+    assert plan.strategy == "search" and plan.requests == 2 and "about 5" in plan.reason
+    assert "25 Search v3 requests to read (200 per request)" in plan.reason
+    assert pages.asked == [1] and [q.get("walk") for q in big.queries] == [True]
     small = FakeSearch([{"id": i, "email": f"p{i}"} for i in range(1, 301)])
     pages = Pages(300)
     plan = plan_lookup("auto", pages, "email", direct, expected_rows=1000, search=small,
                        resource="contacts")
-    assert plan.strategy == "prefetch" and sorted(pages.asked) == [1, 1, 2, 3, 4]
-    assert plan.requests == 6 and plan.lookup is not None
+    # the walk goes on through Search v3, 200 records per request
+    assert plan.strategy == "prefetch" and pages.asked == [1] and len(small.queries) == 2
+    assert plan.requests == 3 and plan.lookup is not None
+    assert "(Search v3 projections, 200 per request)" in plan.reason
+    assert plan.lookup.find(["p300"])["p300"][0]["id"] == 300
     plan.lookup.close()
     # an account of one page is read at once, not counted
     tiny = FakeSearch([])
     plan = plan_lookup("auto", Pages(40), "email", direct, expected_rows=1000, search=tiny,
                        resource="contacts")
     assert plan.strategy == "prefetch" and plan.requests == 1 and tiny.queries == []
+    assert "(the v2 list, 100 per request)" in plan.reason
     assert plan.lookup is not None
     plan.lookup.close()
+
+
+@pytest.mark.parametrize(("records", "searches"), [(0, 1), (199, 1), (200, 1), (1000, 5),
+                                                   (1001, 6)])
+def test_prefetch_walks_search_v3_at_200_records_a_request(records: int, searches: int) -> None:
+    search = FakeSearch([{"id": i, "email": f"p{i}", "stage": {"id": 3}}
+                         for i in range(1, records + 1)])
+    pages = Pages(records)
+    plan = plan_lookup("prefetch", pages, "email", direct, search=search, resource="contacts")
+    assert plan.strategy == "prefetch" and plan.lookup is not None
+    try:
+        assert pages.asked == [] and len(search.queries) == plan.requests == searches
+        assert all(q["options"]["per_page"] == 200 for q in search.queries)
+        assert "custom_fields.Tier" in search.queries[0]["options"]["projection"]
+        assert plan.lookup.find([f"p{records}"]) or records == 0
+        # a projected record holds only what Search v3 knows
+        assert "custom_fields" in plan.lookup.fields and "billing_address" not in plan.lookup.fields
+    finally:
+        plan.lookup.close()
+    # a key Search v3 cannot see (an undefined custom field) walks the v2 list instead
+    for choice in ("prefetch", "auto"):
+        pages = Pages(150)
+        plan = plan_lookup(choice, pages, "custom_fields.external_id", direct,
+                           search=FakeSearch([]), resource="contacts", expected_rows=1000)
+        assert plan.requests == 2 and pages.asked == [1, 2] and "the v2 list" in plan.reason
+        assert plan.lookup is not None
+        plan.lookup.close()
 
 
 # -- through the engine, over the fake API --------------------------------------------------
