@@ -13,9 +13,9 @@ to Python. Choices where the public reference is silent:
   first time a search compares it (eq, any, range);
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
-- decimals compare, sort and group (``terms``) as 64-bit floats (exact to 15
-  significant digits), while records show them exactly and their
-  ``sum``/``avg``/``min``/``max`` aggregates are exact;
+- decimals compare, sort and group (``terms``) exactly, by an order-preserving
+  text key (see :mod:`.search_decimal`); their ``sum``, ``min`` and ``max`` are
+  exact too, and ``avg`` is the exact sum divided to 60 significant digits;
 - cursors are keyset positions (the sort values of the last row sent), so writes
   to other records between pages never skip or repeat a record; a cursor is
   tied to its filter and sort, and ``prev_page`` walks back the same way;
@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from ...catalog import CATALOG, Field, Resource
@@ -38,6 +38,7 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
+from .search_decimal import from_key, join_limbs, key, limb_sums_sql, plain
 from .search_index import attribute_sql
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
@@ -77,7 +78,7 @@ class Attr:
     path: str = ""
     decimal: bool = False
     sortable: bool = True
-    #: the stored value as is (a decimal's exact text, before the cast to a float)
+    #: the stored value as is (a decimal's exact text, where ``expr`` is its key)
     raw: str = ""
     #: compared with eq, any or range, it gets an index then (custom fields)
     index_on_use: bool = False
@@ -172,6 +173,8 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
     if value is None:
         return None
     kind = attr.type
+    if attr.decimal:
+        return key(_decimal(attr, value, pointer))
     if kind in _NUMERIC or kind == "double":
         if isinstance(value, bool):
             raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)
@@ -207,6 +210,20 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
         except ValueProblem as exc:
             raise QueryError("invalid_value", f"{attr.name}: {exc.message}", pointer) from None
     return str(value)
+
+
+def _decimal(attr: Attr, value: Any, pointer: str) -> Decimal:
+    """A decimal filter value, exactly: text as written, a JSON number by its shortest form."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}",
+                         pointer) from None
+    if not number.is_finite():
+        raise QueryError("invalid_value", f"{attr.name}: {value!r} is not finite", pointer)
+    return number
 
 
 # -- filters -----------------------------------------------------------------------------
@@ -579,9 +596,8 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
             value_sql, source = attr.expr, base
         stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), count({value_sql}) "
                               f"{source}", params).fetchone()
-        exact = _exact(store, attr, source, params) if attr.decimal else None
-        if exact is not None:
-            stats = (exact[1], exact[2], stats[2])
+        if attr.decimal:  # min and max of the keys: the exact extremes
+            stats = tuple(None if k is None else from_key(k) for k in stats[:2]) + stats[2:]
         if "min" in kinds:
             result["min"] = _number(attr, stats[0])
         if "max" in kinds:
@@ -589,37 +605,51 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         if "count" in kinds:
             result["count"] = stats[2]
         if numeric and ("sum" in kinds or "avg" in kinds):
-            total = exact[0] if exact is not None else _sum(store, attr, source, params)
+            total = _sum(store, attr, source, params)
             if "sum" in kinds:
                 result["sum"] = _number(attr, total)
             if "avg" in kinds:
-                result["avg"] = None if not stats[2] else _number(attr, total / stats[2])
+                result["avg"] = None if not stats[2] else _number(attr, _average(total,
+                                                                                  stats[2]))
         if "terms" in kinds:
             size = request.get("size", DEFAULT_TERMS)
             rows = store.execute(
                 f"SELECT {value_sql} AS term, count(*) AS n {source} AND {value_sql} IS NOT NULL "
                 f"GROUP BY term ORDER BY n DESC, term ASC LIMIT ?", (*params, size)).fetchall()
-            result["terms"] = [{"term": _number(attr, term), "count": n} for term, n in rows]
+            result["terms"] = [{"term": _number(attr, from_key(term) if attr.decimal else term),
+                                "count": n} for term, n in rows]
     return out
 
 
 def _sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
+    if attr.decimal:
+        return _exact_sum(store, attr, source, params)
     value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def _exact(store: Store, attr: Attr, source: str,
-           params: Sequence[Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
-    """A decimal's exact sum, min and max: its stored text streamed through SQLite's
-    cursor (one row at a time), never through a float."""
-    total, low, high = Decimal(0), None, None
-    for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
-                                params):
-        number = Decimal(str(raw))
-        total += number
-        low = number if low is None or number < low else low
-        high = number if high is None or number > high else high
-    return total, low, high
+def _exact_sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
+    """A decimal's exact sum: SQLite adds 9-digit limbs of the stored text as integers
+    (see :mod:`.search_decimal`). Only when some value is wider than the limbs are the
+    texts streamed through SQLite's cursor (one row at a time) and added here."""
+    row = store.execute(f"SELECT {', '.join(limb_sums_sql(attr.raw))} {source}",
+                        params).fetchone()
+    total = join_limbs(row)
+    if total is not None:
+        return total
+    total = Decimal(0)
+    with localcontext() as exact:
+        exact.prec = 10 ** 6  # wide enough for any stored decimal: sums never round
+        for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
+                                    params):
+            total += Decimal(str(raw))
+    return total
+
+
+def _average(total: Decimal, count: int) -> Decimal:
+    with localcontext() as context:
+        context.prec = 60
+        return total / count
 
 
 def _number(attr: Attr, value: Any) -> Any:
@@ -629,7 +659,7 @@ def _number(attr: Attr, value: Any) -> Any:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if attr.type == "double" and not attr.decimal and number == number.to_integral_value():
             return float(number)
-        return _DECIMAL_MARK + format(number.normalize() if number else Decimal(0), "f")
+        return _DECIMAL_MARK + plain(number)
     if attr.type == "boolean" and isinstance(value, int):
         return bool(value)
     return value

@@ -7,21 +7,28 @@ one, instead of building it then. Long texts (``description``, ``content``) and
 lists (tags) are left out: ``contains`` and list members cannot use such an index.
 Custom fields depend on the account and are indexed on first use (see
 :func:`.search.ensure_indexes`).
+
+A decimal is compared by its exact key (:mod:`.search_decimal`), kept in a
+virtual generated column of the table (computed from ``data``, stored only in
+its index): queries name the column, not the long expression.
 """
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from ...catalog import Resource
 from ...catalog.search import SEARCHABLE, SearchAttribute, search_attributes
 from .query import _json_path
+from .search_decimal import key_sql
 
 
 @dataclass(frozen=True)
 class AttributeSql:
     """``path`` into the stored JSON, the stored value as is (``raw``), and the
-    expression searches compare and sort by (``expr``: decimals as REAL)."""
+    expression searches compare and sort by (``expr``: a decimal's order-preserving
+    text key, see :mod:`.search_decimal`)."""
 
     path: str
     raw: str
@@ -32,10 +39,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def key_column(spec: SearchAttribute) -> str:
+    """The generated column holding a decimal attribute's key."""
+    return f"v3_key_{re.sub('[^A-Za-z0-9_]', '_', spec.name)}"
+
+
 def attribute_sql(spec: SearchAttribute, table: str = "t") -> AttributeSql:
     path = _json_path(*spec.source.split("."))
     raw = f"json_extract({table}.data, {_literal(path)})"
-    expr = f"CAST({raw} AS REAL)" if spec.storage == "decimal" else raw
+    expr = f'{table}."{key_column(spec)}"' if spec.storage == "decimal" else raw
     return AttributeSql(path, raw, expr)
 
 
@@ -44,15 +56,26 @@ def indexed(spec: SearchAttribute) -> bool:
     return spec.name != "id" and not spec.is_list and spec.type != "string"
 
 
-def index_statements(res: Resource) -> list[str]:
-    """``CREATE INDEX`` statements for the searchable attributes of ``res`` (none for the
-    resources the Search API does not serve)."""
+def index_statements(res: Resource, db: sqlite3.Connection) -> list[str]:
+    """The statements that give the table of ``res`` its search indexes, and its
+    decimal key columns where it lacks them (none for the resources the Search API
+    does not serve)."""
     if res.name not in SEARCHABLE:
         return []
+    columns = {row[1] for row in db.execute(f'PRAGMA table_xinfo("{res.name}")')}
     out = []
     for spec in search_attributes(res.name).values():
         if indexed(spec):
             expr = attribute_sql(spec, "t").expr.replace("t.data", "data")
             name = f"v3_{res.name}_{re.sub('[^A-Za-z0-9_]', '_', spec.name)}"
+            if spec.storage == "decimal":
+                # files written before decimals had keys hold a REAL index by this name
+                out.append(f'DROP INDEX IF EXISTS "{name}"')
+                name += "_key"
+                if key_column(spec) not in columns:
+                    key = key_sql(attribute_sql(spec, "t").raw.replace("t.data", "data"))
+                    out.append(f'ALTER TABLE "{res.name}" ADD COLUMN "{key_column(spec)}" '
+                               f"GENERATED ALWAYS AS ({key}) VIRTUAL")
+                expr = f'"{key_column(spec)}"'
             out.append(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{res.name}" ({expr})')
     return out
