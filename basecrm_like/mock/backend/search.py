@@ -38,7 +38,8 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
-from .search_decimal import from_key, join_limbs, key, limb_sums_sql, plain
+from .search_decimal import from_key, join_limbs, limb_sums_sql, plain
+from .search_decimal import key as decimal_key
 from .search_index import attribute_sql
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
@@ -174,7 +175,7 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
         return None
     kind = attr.type
     if attr.decimal:
-        return key(_decimal(attr, value, pointer))
+        return decimal_key(_decimal(attr, value, pointer))
     if kind in _NUMERIC or kind == "double":
         if isinstance(value, bool):
             raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)

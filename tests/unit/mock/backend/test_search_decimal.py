@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basecrm_like.mock.backend.search_decimal import (
-    from_key, join_limbs, key, key_sql, limb_sums_sql)
+    from_key,
+    join_limbs,
+    key,
+    key_sql,
+    limb_sums_sql,
+)
 
 WIDE = st.builds(lambda digits, places: Decimal(f"{digits}E-{places}"),
                  st.integers(min_value=-10 ** 40, max_value=10 ** 40), st.integers(0, 30))
