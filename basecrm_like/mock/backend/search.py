@@ -40,7 +40,7 @@ from ...support.suggest import suggestion
 from .query import _json_path
 from .search_decimal import from_key, join_limbs, limb_sums_sql, plain
 from .search_decimal import key as decimal_key
-from .search_index import attribute_sql
+from .search_index import MAX_ORDER_INDEXES, ORDER_INDEX_FROM, attribute_sql, order_index
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
 from .values import INT64, ValueProblem, check
@@ -402,6 +402,22 @@ class Compiled:
     keys: list[SortKey]
     projection: list[Attr]
     fingerprint: str
+    #: expressions the filter fixes with ``eq`` at its top (alone or under ``and``)
+    equal: list[str] = field(default_factory=list)
+    #: an index in the query's own order exists (see :func:`.search_index.order_index`)
+    in_order: bool = False
+
+
+def _equalities(attrs: Attributes, tree: Mapping[str, Any]) -> list[str]:
+    leaves = [tree] if "filter" in tree else tree.get("and", [])
+    out = []
+    for leaf in leaves:
+        if "filter" not in leaf or leaf["filter"]["parameter"].get("eq") is None:
+            continue
+        attr = attrs.get(leaf["filter"]["attribute"]["name"], "")
+        if not attr.is_list and attr.name != "version":
+            out.append(attr.expr)
+    return out
 
 
 def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
@@ -431,7 +447,8 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
             projection.append(attr)
     fingerprint = hashlib.sha1(dumps([attrs.res.name, body.get("filter"),
                                       body.get("sort")]).encode()).hexdigest()[:16]
-    return Compiled(where, keys, projection, fingerprint)
+    equal = _equalities(attrs, body["filter"]) if "filter" in body else []
+    return Compiled(where, keys, projection, fingerprint, equal)
 
 
 MAX_INDEXES = 24
@@ -452,13 +469,42 @@ def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
                       f'({expr.replace("t.data", "data")})')
 
 
+def _scope(res: Resource) -> str:
+    """The condition that keeps a table's own records: every searchable resource is
+    top-level (``parent`` always 0), so none is needed, and an index on an attribute
+    alone can answer a count without reading the table."""
+    return "t.parent = 0" if res.parent_params else "1"
+
+
+def plan_order(store: Store, res: Resource, compiled: Compiled, matches: int) -> None:
+    """Give a query with many matches an index in its own order (or find it), so its pages
+    read ``per_page`` rows instead of sorting every match (up to
+    :data:`.search_index.MAX_ORDER_INDEXES` a table; smaller queries sort their few
+    matches)."""
+    if any("SELECT" in key.expr for key in compiled.keys):
+        return  # ``version`` lives in another table
+    name, create = order_index(res, compiled.equal,
+                               [(key.expr, key.descending) for key in compiled.keys])
+    have = store.execute("SELECT count(*), sum(name = ?) FROM sqlite_master WHERE type = "
+                         "'index' AND tbl_name = ? AND name LIKE 'search\\_order\\_%' "
+                         "ESCAPE '\\'", (name, res.name)).fetchone()
+    if have[1]:
+        compiled.in_order = True
+    elif matches >= ORDER_INDEX_FROM and have[0] < MAX_ORDER_INDEXES:
+        store.execute(create)
+        compiled.in_order = True
+
+
 def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
             after: Sequence[Any] | None, limit: int, offset: int) -> list[tuple[Any, ...]]:
     """The page's rows: id, projected values, then the sort values (the next cursor).
 
-    Each matching record's sort values are read once (a materialised step), the
+    With an index in the query's order, the page is read off it directly. Otherwise
+    each matching record's sort values are read once (a materialised step), the
     page is cut from those, and only the page's records are projected.
     """
+    if compiled.in_order:
+        return _select_in_order(store, res, compiled, keys, after, limit, offset)
     inner = ", ".join(["t.id AS id", *(f"{k.expr} AS k{i}" for i, k in enumerate(keys))])
     named = [SortKey(f"m.k{i}", k.descending, k.nulls_last) for i, k in enumerate(keys)]
     params = list(compiled.where.params)
@@ -473,12 +519,27 @@ def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[Sort
                             for i, k in enumerate(keys))
     projected = ", ".join(["p.id", *(a.shown for a in compiled.projection),
                            *(f"p.k{i}" for i in range(len(keys)))])
-    sql = (f'WITH m AS MATERIALIZED (SELECT {inner} FROM "{res.name}" t WHERE t.parent = 0 '
+    sql = (f'WITH m AS MATERIALIZED (SELECT {inner} FROM "{res.name}" t WHERE {_scope(res)} '
            f'AND ({"".join(compiled.where.text)})), '
            f"p AS (SELECT * FROM m {condition} ORDER BY {order} LIMIT ? OFFSET ?) "
            f'SELECT {projected} FROM p JOIN "{res.name}" t ON t.parent = 0 AND t.id = p.id '
            f"ORDER BY {outer_order}")
     return store.execute(sql, (*params, limit, offset)).fetchall()
+
+
+def _select_in_order(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
+                     after: Sequence[Any] | None, limit: int,
+                     offset: int) -> list[tuple[Any, ...]]:
+    where = Sql()
+    where.add(f"{_scope(res)} AND ({''.join(compiled.where.text)})", *compiled.where.params)
+    if after is not None:
+        where.add(" AND ")
+        _after(keys, after, where)
+    columns = ", ".join(["t.id", *(a.shown for a in compiled.projection),
+                         *(k.expr for k in keys)])
+    sql = (f'SELECT {columns} FROM "{res.name}" t WHERE {"".join(where.text)} '
+           f"ORDER BY {', '.join(k.order_sql() for k in keys)} LIMIT ? OFFSET ?")
+    return store.execute(sql, (*where.params, limit, offset)).fetchall()
 
 
 def _record(res: Resource, compiled: Compiled, row: Sequence[Any]) -> dict[str, Any]:
@@ -519,10 +580,12 @@ def run_query(store: Store, res: Resource, query: Mapping[str, Any],
     width = len(compiled.keys)
     rows: list[tuple[Any, ...]] = []
     links: dict[str, Any] = {"self": query.get("cursor")}
+    total = _count(store, res, compiled)
     if hits and per_page:
+        plan_order(store, res, compiled, total)
         rows, links = _page(store, res, compiled, query, per_page, width)
     meta: dict[str, Any] = {"type": "collection", "count": len(rows),
-                            "total_count": _count(store, res, compiled), "links": links}
+                            "total_count": total, "links": links}
     if query.get("aggregations"):
         meta["aggregations"] = aggregate(store, res, attrs, compiled, query["aggregations"])
     return {"successful": True, "items": [_record(res, compiled, row) for row in rows],
@@ -566,7 +629,7 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
 
 
 def _count(store: Store, res: Resource, compiled: Compiled) -> int:
-    sql = f'SELECT count(*) FROM "{res.name}" t WHERE t.parent = 0 AND ({"".join(compiled.where.text)})'
+    sql = f'SELECT count(*) FROM "{res.name}" t WHERE {_scope(res)} AND ({"".join(compiled.where.text)})'
     return int(store.execute(sql, compiled.where.params).fetchone()[0])
 
 
@@ -577,7 +640,7 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
     when no ``aggregation_type`` is given)."""
     out: dict[str, dict[str, Any]] = {}
     where = "".join(compiled.where.text)
-    base = f'FROM "{res.name}" t WHERE t.parent = 0 AND ({where})'
+    base = f'FROM "{res.name}" t WHERE {_scope(res)} AND ({where})'
     params = compiled.where.params
     for index, request in enumerate(requests):
         at = f"/aggregations/{index}"
@@ -591,7 +654,7 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         result = out.setdefault(attr.name, {})
         if attr.is_list:
             each = f"json_each(t.data, {_literal(attr.path)}) e"
-            value_sql, source = "e.value", f'FROM "{res.name}" t, {each} WHERE t.parent = 0 ' \
+            value_sql, source = "e.value", f'FROM "{res.name}" t, {each} WHERE {_scope(res)} ' \
                                            f"AND ({where})"
         else:
             value_sql, source = attr.expr, base

@@ -13,11 +13,14 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal, localcontext
 from typing import Any
+from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from basecrm_like.catalog import CATALOG
+from basecrm_like.mock.backend import search as engine
 from basecrm_like.mock.backend.search import encode_answer, run_query
 from basecrm_like.mock.backend.store import Store
 
@@ -205,11 +208,24 @@ def _walk(store: Store, query: dict[str, Any]) -> Iterator[Any]:
 SORTS = st.lists(st.tuples(st.sampled_from(SORTABLE), st.booleans()), max_size=3)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: the smallest match count that gets an index in the query's order: as shipped, and 0
+#: (every query pages off such an index)
+PLANS = pytest.mark.parametrize("index_from", [engine.ORDER_INDEX_FROM, 0],
+                                ids=["sorted-matches", "order-index"])
+
+
+@PLANS
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=deals(), tree=FILTERS, sort=SORTS, per_page=st.integers(1, 5))
 def test_matches_order_and_cursor_pages_equal_the_reference(
-        records: list[dict[str, Any]], tree: dict[str, Any], sort: list[tuple[str, bool]],
-        per_page: int) -> None:
+        index_from: int, records: list[dict[str, Any]], tree: dict[str, Any],
+        sort: list[tuple[str, bool]], per_page: int) -> None:
+    with mock.patch.object(engine, "ORDER_INDEX_FROM", index_from):
+        _check_pages(records, tree, sort, per_page)
+
+
+def _check_pages(records: list[dict[str, Any]], tree: dict[str, Any],
+                 sort: list[tuple[str, bool]], per_page: int) -> None:
     store = _store(records)
     expected = ordered([r for r in records if matches(r, tree)], sort)
     query = {"query": {"filter": tree, "sort": [
@@ -221,6 +237,14 @@ def test_matches_order_and_cursor_pages_equal_the_reference(
         assert page["meta"]["count"] == len(page["items"]) <= per_page
         seen += [item["data"]["id"] for item in page["items"]]
     assert seen == expected
+    back: list[int] = []  # prev_page from the last page walks the same order backwards
+    cursor = page["meta"]["links"].get("prev_page")
+    while cursor:
+        earlier = _ask(store, {**query, "cursor": cursor})
+        back = [item["data"]["id"] for item in earlier["items"]] + back
+        cursor = earlier["meta"]["links"].get("prev_page")
+    if page["items"] and back:
+        assert back + [item["data"]["id"] for item in page["items"]] == expected
     if expected:  # page numbers count from 0 and cut the same order
         last = (len(expected) - 1) // per_page
         page = _ask(store, {**query, "page": last})
@@ -270,11 +294,13 @@ def test_aggregates_equal_the_reference(records: list[dict[str, Any]],
 NEIGHBOURS = st.sampled_from(TRICKY + [value + Decimal("0.01") for value in TRICKY])
 
 
-@settings(max_examples=40, deadline=None)
+@PLANS
+@settings(max_examples=30, deadline=None)
 @given(values=st.lists(_maybe(NEIGHBOURS), max_size=8), bound=NEIGHBOURS,
        operator=st.sampled_from(["eq", "gt", "gte", "lt", "lte"]), descending=st.booleans())
 def test_decimals_a_double_cannot_hold_filter_and_sort_exactly(
-        values: list[Decimal | None], bound: Decimal, operator: str, descending: bool) -> None:
+        index_from: int, values: list[Decimal | None], bound: Decimal, operator: str,
+        descending: bool) -> None:
     records = [{"id": index + 1, "name": None, "value": None if v is None else format(v, "f"),
                 "added_at": None, "estimated_close_date": None, "hot": None, "stage_id": None,
                 "tags": [], "custom_fields": {}} for index, v in enumerate(values)]
@@ -285,5 +311,6 @@ def test_decimals_a_double_cannot_hold_filter_and_sort_exactly(
                                                  "order": "descending" if descending
                                                  else "ascending"}]}, "per_page": 2}
     store = _store(records)
-    seen = [item["data"]["id"] for page in _walk(store, query) for item in page["items"]]
+    with mock.patch.object(engine, "ORDER_INDEX_FROM", index_from):
+        seen = [item["data"]["id"] for page in _walk(store, query) for item in page["items"]]
     assert seen == ordered([r for r in records if matches(r, tree)], sort)
