@@ -7,10 +7,14 @@ to Python. Choices where the public reference is silent:
 
 - ``not`` is the complement: ``not eq 5`` matches records where the attribute
   is null (as a search index does); SQL NULL reads as false below a ``not``;
-- the tables are created with an expression index on every scalar attribute
-  (see :mod:`.search_index`), as a search index would hold them, so even the
-  first search on an attribute reads an index; a custom field gets its index the
-  first time a search compares it (eq, any, range);
+- the tables are created with an expression index on the attributes searches
+  compare most (see :mod:`.search_index`), so even the first search on one reads
+  an index; the other scalar attributes and custom fields get theirs the first
+  time a search compares them (eq, any, range);
+- a query with many matches (:data:`.search_index.ORDER_INDEX_FROM`) gets an
+  index in its own order the first time it runs (the attributes its filter fixes
+  with ``eq``, then its sort keys, then ``id``), and its pages read ``per_page``
+  entries off that index, whatever the account's size;
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
 - decimals compare, sort and group (``terms``) exactly, by an order-preserving
@@ -40,7 +44,14 @@ from ...support.suggest import suggestion
 from .query import _json_path
 from .search_decimal import from_key, join_limbs, limb_sums_sql, plain
 from .search_decimal import key as decimal_key
-from .search_index import MAX_ORDER_INDEXES, ORDER_INDEX_FROM, attribute_sql, order_index
+from .search_index import (
+    MAX_ORDER_INDEXES,
+    ORDER_INDEX_FROM,
+    attribute_sql,
+    indexable,
+    indexed,
+    order_index,
+)
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
 from .values import INT64, ValueProblem, check
@@ -136,7 +147,8 @@ class Attributes:
             return Attr("id", "id", "t.id")
         sql = attribute_sql(spec)
         return Attr(spec.name, spec.type, sql.expr, path=sql.path,
-                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw)
+                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw,
+                    index_on_use=indexable(spec) and not indexed(spec))
 
     def _custom(self, name: str, pointer: str) -> Attr:
         key = name.split(".", 1)[1]

@@ -1,12 +1,13 @@
 """How the search engine reads an attribute in SQL, and the indexes built for it with the tables.
 
-Every scalar attribute a search can compare (numbers, ids, keywords, booleans,
-dates) gets an expression index when its table is created, as a search index
-would hold it: the first search on an attribute reads the index like every later
-one, instead of building it then. Long texts (``description``, ``content``) and
-lists (tags) are left out: ``contains`` and list members cannot use such an index.
-Custom fields depend on the account and are indexed on first use (see
-:func:`.search.ensure_indexes`).
+The attributes searches compare most (references, numbers, dates, names, emails,
+statuses: see :func:`indexed`) get an expression index when their table is
+created, as a search index would hold them: the first search on one reads the
+index like every later one. The other scalar attributes (booleans, phones,
+social handles, ...) and custom fields get theirs the first time a search
+compares them (see :func:`.search.ensure_indexes`), so that a write does not pay
+for indexes nobody reads. Long texts (``description``, ``content``) and lists
+(tags) are left out: ``contains`` and list members cannot use such an index.
 
 A decimal is compared by its exact key (:mod:`.search_decimal`), kept in a
 virtual generated column of the table (computed from ``data``, stored only in
@@ -40,9 +41,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _name(spec: SearchAttribute) -> str:
+    return re.sub("[^A-Za-z0-9_]", "_", spec.name)
+
+
 def key_column(spec: SearchAttribute) -> str:
     """The generated column holding a decimal attribute's key."""
-    return f"v3_key_{re.sub('[^A-Za-z0-9_]', '_', spec.name)}"
+    return f"v3_key_{_name(spec)}"
 
 
 def attribute_sql(spec: SearchAttribute, table: str = "t") -> AttributeSql:
@@ -52,9 +57,27 @@ def attribute_sql(spec: SearchAttribute, table: str = "t") -> AttributeSql:
     return AttributeSql(path, raw, expr)
 
 
-def indexed(spec: SearchAttribute) -> bool:
-    """Whether the table is created with an index on this attribute."""
+#: the keywords searches filter by most; other keywords (phones, social handles, web
+#: sites, parts of an address) are indexed when a search first compares them
+STANDING_KEYWORDS = frozenset({
+    "name", "first_name", "last_name", "organization_name", "email", "industry", "status",
+    "customer_status", "prospect_status", "currency", "resource_type", "type",
+    "address.city", "address.country"})
+
+
+def indexable(spec: SearchAttribute) -> bool:
+    """Whether an index can answer comparisons of this attribute (not long texts, not lists)."""
     return spec.name != "id" and not spec.is_list and spec.type != "string"
+
+
+def indexed(spec: SearchAttribute) -> bool:
+    """Whether the table is created with an index on this attribute: references, numbers,
+    dates and the keywords of :data:`STANDING_KEYWORDS`. Every index costs each write
+    of a record (an insert writes one page per index), so booleans and the rarer
+    keywords get theirs on first use instead (see :func:`.search.ensure_indexes`)."""
+    if not indexable(spec):
+        return False
+    return spec.type != "boolean" and (spec.type != "keyword" or spec.name in STANDING_KEYWORDS)
 
 
 def index_statements(res: Resource, db: sqlite3.Connection) -> list[str]:
@@ -66,9 +89,11 @@ def index_statements(res: Resource, db: sqlite3.Connection) -> list[str]:
     columns = {row[1] for row in db.execute(f'PRAGMA table_xinfo("{res.name}")')}
     out = []
     for spec in search_attributes(res.name).values():
+        if indexable(spec) and not indexed(spec):  # files from before held one for each
+            out.append(f'DROP INDEX IF EXISTS "v3_{res.name}_{_name(spec)}"')
         if indexed(spec):
             expr = attribute_sql(spec, "t").expr.replace("t.data", "data")
-            name = f"v3_{res.name}_{re.sub('[^A-Za-z0-9_]', '_', spec.name)}"
+            name = f"v3_{res.name}_{_name(spec)}"
             if spec.storage == "decimal":
                 # files written before decimals had keys hold a REAL index by this name
                 out.append(f'DROP INDEX IF EXISTS "{name}"')
