@@ -446,10 +446,10 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
         attr = attrs.get(entry["attribute"]["name"], at)
         if not attr.sortable:
             raise QueryError("invalid_sort", f"{attr.name} is a list and cannot be sorted by", at)
+        if has_id:
+            continue  # checked, but ids are unique: keys after id can never decide
         keys.append(SortKey(attr.expr, entry.get("order", "ascending") == "descending"))
-        if attr.name == "id":
-            has_id = True
-            break  # ids are unique: later keys can never decide
+        has_id = attr.name == "id"
     if not has_id:
         keys.append(SortKey("t.id", False))
     projection = [attrs.get(name, "/query/projection") for name in DEFAULT_PROJECTION]
@@ -577,8 +577,10 @@ def run_query(store: Store, res: Resource, query: Mapping[str, Any],
     """One query's answer (``successful: true``), or :class:`QueryError`."""
     try:
         validate(query, {"$ref": "#/definitions/query"})
-    except SchemaViolation as exc:
-        raise QueryError("invalid_query", exc.message, exc.pointer) from None
+    except SchemaViolation as exc:  # the message names the place: "per_page: must be ..."
+        where = exc.pointer.strip("/")
+        raise QueryError("invalid_query", f"{where}: {exc.message}" if where else exc.message,
+                         exc.pointer) from None
     modes = [key for key in ("cursor", "page", "offset") if key in query]
     if len(modes) > 1:
         raise QueryError("invalid_query", f"{' and '.join(modes)} are mutually exclusive: "
