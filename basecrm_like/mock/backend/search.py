@@ -418,6 +418,8 @@ class Compiled:
     equal: list[str] = field(default_factory=list)
     #: an index in the query's own order exists (see :func:`.search_index.order_index`)
     in_order: bool = False
+    #: the query has a filter
+    filtered: bool = False
 
 
 def _equalities(attrs: Attributes, tree: Mapping[str, Any]) -> list[str]:
@@ -460,7 +462,7 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
     fingerprint = hashlib.sha1(dumps([attrs.res.name, body.get("filter"),
                                       body.get("sort")]).encode()).hexdigest()[:16]
     equal = _equalities(attrs, body["filter"]) if "filter" in body else []
-    return Compiled(where, keys, projection, fingerprint, equal)
+    return Compiled(where, keys, projection, fingerprint, equal, filtered="filter" in body)
 
 
 MAX_INDEXES = 24
@@ -492,9 +494,13 @@ def plan_order(store: Store, res: Resource, compiled: Compiled, matches: int) ->
     """Give a query with many matches an index in its own order (or find it), so its pages
     read ``per_page`` rows instead of sorting every match (up to
     :data:`.search_index.MAX_ORDER_INDEXES` a table; smaller queries sort their few
-    matches)."""
+    matches). A filter must fix an attribute with ``eq`` (or be absent): an index in
+    sort order alone would make a selective range or text filter read many records
+    per page, more than sorting its matches costs."""
     if any("SELECT" in key.expr for key in compiled.keys):
         return  # ``version`` lives in another table
+    if compiled.filtered and not compiled.equal:
+        return
     name, create = order_index(res, compiled.equal,
                                [(key.expr, key.descending) for key in compiled.keys])
     have = store.execute("SELECT count(*), sum(name = ?) FROM sqlite_master WHERE type = "

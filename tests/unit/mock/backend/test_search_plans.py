@@ -91,3 +91,15 @@ def test_counts_read_an_attribute_index_and_few_matches_sort_without_a_new_index
     assert "USING INDEX v3_contacts_industry" in count and "parent" not in sql
     [page] = [plan for sql, plan in seen if "LIMIT" in sql]
     assert "USING INDEX v3_contacts_industry" in page and "search_order_" not in page
+
+
+def test_a_range_filter_without_an_eq_sorts_its_matches_instead_of_scanning_in_order() -> None:
+    store = _store()
+    query = {"query": {"filter": _leaf("decimal_value", {"range": {"gte": "12345678901234567.4"}}),
+                       "sort": [{"attribute": {"name": "name"}}]}, "per_page": 5}
+    with mock.patch.object(engine, "ORDER_INDEX_FROM", 10), plans(store) as seen:
+        ids = _walk(store, "deals", query)
+    assert ids == sorted(range(40, 81), key=lambda i: f"D {i}")
+    pages = [plan for sql, plan in seen if "LIMIT" in sql]
+    assert pages and all("search_order_" not in plan and "v3_deals_decimal_value_key" in plan
+                         for plan in pages), pages
