@@ -7,15 +7,19 @@ to Python. Choices where the public reference is silent:
 
 - ``not`` is the complement: ``not eq 5`` matches records where the attribute
   is null (as a search index does); SQL NULL reads as false below a ``not``;
-- the tables are created with an expression index on every scalar attribute
-  (see :mod:`.search_index`), as a search index would hold them, so even the
-  first search on an attribute reads an index; a custom field gets its index the
-  first time a search compares it (eq, any, range);
+- the tables are created with an expression index on the attributes searches
+  compare most (see :mod:`.search_index`), so even the first search on one reads
+  an index; the other scalar attributes and custom fields get theirs the first
+  time a search compares them (eq, any, range);
+- a query with many matches (:data:`.search_index.ORDER_INDEX_FROM`) gets an
+  index in its own order the first time it runs (the attributes its filter fixes
+  with ``eq``, then its sort keys, then ``id``), and its pages read ``per_page``
+  entries off that index, whatever the account's size;
 - nulls sort last whichever the direction; ``id`` ascending breaks ties;
 - ``contains`` and ``starts_with`` ignore the case of ASCII letters;
-- decimals compare, sort and group (``terms``) as 64-bit floats (exact to 15
-  significant digits), while records show them exactly and their
-  ``sum``/``avg``/``min``/``max`` aggregates are exact;
+- decimals compare, sort and group (``terms``) exactly, by an order-preserving
+  text key (see :mod:`.search_decimal`); their ``sum``, ``min`` and ``max`` are
+  exact too, and ``avg`` is the exact sum divided to 60 significant digits;
 - cursors are keyset positions (the sort values of the last row sent), so writes
   to other records between pages never skip or repeat a record; a cursor is
   tied to its filter and sort, and ``prev_page`` walks back the same way;
@@ -30,7 +34,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from ...catalog import CATALOG, Field, Resource
@@ -38,7 +42,16 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
-from .search_index import attribute_sql
+from .search_decimal import from_key, join_limbs, limb_sums_sql, plain
+from .search_decimal import key as decimal_key
+from .search_index import (
+    MAX_ORDER_INDEXES,
+    ORDER_INDEX_FROM,
+    attribute_sql,
+    indexable,
+    indexed,
+    order_index,
+)
 from .search_schema import SchemaViolation, validate
 from .store import Store, dumps
 from .values import INT64, ValueProblem, check
@@ -77,7 +90,7 @@ class Attr:
     path: str = ""
     decimal: bool = False
     sortable: bool = True
-    #: the stored value as is (a decimal's exact text, before the cast to a float)
+    #: the stored value as is (a decimal's exact text, where ``expr`` is its key)
     raw: str = ""
     #: compared with eq, any or range, it gets an index then (custom fields)
     index_on_use: bool = False
@@ -134,7 +147,8 @@ class Attributes:
             return Attr("id", "id", "t.id")
         sql = attribute_sql(spec)
         return Attr(spec.name, spec.type, sql.expr, path=sql.path,
-                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw)
+                    decimal=spec.storage == "decimal", sortable=spec.sortable, raw=sql.raw,
+                    index_on_use=indexable(spec) and not indexed(spec))
 
     def _custom(self, name: str, pointer: str) -> Attr:
         key = name.split(".", 1)[1]
@@ -172,6 +186,8 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
     if value is None:
         return None
     kind = attr.type
+    if attr.decimal:
+        return decimal_key(_decimal(attr, value, pointer))
     if kind in _NUMERIC or kind == "double":
         if isinstance(value, bool):
             raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)
@@ -207,6 +223,20 @@ def _value(attr: Attr, value: Any, pointer: str) -> Any:
         except ValueProblem as exc:
             raise QueryError("invalid_value", f"{attr.name}: {exc.message}", pointer) from None
     return str(value)
+
+
+def _decimal(attr: Attr, value: Any, pointer: str) -> Decimal:
+    """A decimal filter value, exactly: text as written, a JSON number by its shortest form."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}", pointer)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise QueryError("invalid_value", f"{attr.name} is a number; got {value!r}",
+                         pointer) from None
+    if not number.is_finite():
+        raise QueryError("invalid_value", f"{attr.name}: {value!r} is not finite", pointer)
+    return number
 
 
 # -- filters -----------------------------------------------------------------------------
@@ -384,6 +414,24 @@ class Compiled:
     keys: list[SortKey]
     projection: list[Attr]
     fingerprint: str
+    #: expressions the filter fixes with ``eq`` at its top (alone or under ``and``)
+    equal: list[str] = field(default_factory=list)
+    #: an index in the query's own order exists (see :func:`.search_index.order_index`)
+    in_order: bool = False
+    #: the query has a filter
+    filtered: bool = False
+
+
+def _equalities(attrs: Attributes, tree: Mapping[str, Any]) -> list[str]:
+    leaves = [tree] if "filter" in tree else tree.get("and", [])
+    out = []
+    for leaf in leaves:
+        if "filter" not in leaf or leaf["filter"]["parameter"].get("eq") is None:
+            continue
+        attr = attrs.get(leaf["filter"]["attribute"]["name"], "")
+        if not attr.is_list and attr.name != "version":
+            out.append(attr.expr)
+    return out
 
 
 def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
@@ -400,10 +448,10 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
         attr = attrs.get(entry["attribute"]["name"], at)
         if not attr.sortable:
             raise QueryError("invalid_sort", f"{attr.name} is a list and cannot be sorted by", at)
+        if has_id:
+            continue  # checked, but ids are unique: keys after id can never decide
         keys.append(SortKey(attr.expr, entry.get("order", "ascending") == "descending"))
-        if attr.name == "id":
-            has_id = True
-            break  # ids are unique: later keys can never decide
+        has_id = attr.name == "id"
     if not has_id:
         keys.append(SortKey("t.id", False))
     projection = [attrs.get(name, "/query/projection") for name in DEFAULT_PROJECTION]
@@ -413,7 +461,8 @@ def _compile(attrs: Attributes, query: Mapping[str, Any]) -> Compiled:
             projection.append(attr)
     fingerprint = hashlib.sha1(dumps([attrs.res.name, body.get("filter"),
                                       body.get("sort")]).encode()).hexdigest()[:16]
-    return Compiled(where, keys, projection, fingerprint)
+    equal = _equalities(attrs, body["filter"]) if "filter" in body else []
+    return Compiled(where, keys, projection, fingerprint, equal, filtered="filter" in body)
 
 
 MAX_INDEXES = 24
@@ -434,13 +483,46 @@ def ensure_indexes(store: Store, res: Resource, expressions: set[str]) -> None:
                       f'({expr.replace("t.data", "data")})')
 
 
+def _scope(res: Resource) -> str:
+    """The condition that keeps a table's own records: every searchable resource is
+    top-level (``parent`` always 0), so none is needed, and an index on an attribute
+    alone can answer a count without reading the table."""
+    return "t.parent = 0" if res.parent_params else "1"
+
+
+def plan_order(store: Store, res: Resource, compiled: Compiled, matches: int) -> None:
+    """Give a query with many matches an index in its own order (or find it), so its pages
+    read ``per_page`` rows instead of sorting every match (up to
+    :data:`.search_index.MAX_ORDER_INDEXES` a table; smaller queries sort their few
+    matches). A filter must fix an attribute with ``eq`` (or be absent): an index in
+    sort order alone would make a selective range or text filter read many records
+    per page, more than sorting its matches costs."""
+    if any("SELECT" in key.expr for key in compiled.keys):
+        return  # ``version`` lives in another table
+    if compiled.filtered and not compiled.equal:
+        return
+    name, create = order_index(res, compiled.equal,
+                               [(key.expr, key.descending) for key in compiled.keys])
+    have = store.execute("SELECT count(*), sum(name = ?) FROM sqlite_master WHERE type = "
+                         "'index' AND tbl_name = ? AND name LIKE 'search\\_order\\_%' "
+                         "ESCAPE '\\'", (name, res.name)).fetchone()
+    if have[1]:
+        compiled.in_order = True
+    elif matches >= ORDER_INDEX_FROM and have[0] < MAX_ORDER_INDEXES:
+        store.execute(create)
+        compiled.in_order = True
+
+
 def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
             after: Sequence[Any] | None, limit: int, offset: int) -> list[tuple[Any, ...]]:
     """The page's rows: id, projected values, then the sort values (the next cursor).
 
-    Each matching record's sort values are read once (a materialised step), the
+    With an index in the query's order, the page is read off it directly. Otherwise
+    each matching record's sort values are read once (a materialised step), the
     page is cut from those, and only the page's records are projected.
     """
+    if compiled.in_order:
+        return _select_in_order(store, res, compiled, keys, after, limit, offset)
     inner = ", ".join(["t.id AS id", *(f"{k.expr} AS k{i}" for i, k in enumerate(keys))])
     named = [SortKey(f"m.k{i}", k.descending, k.nulls_last) for i, k in enumerate(keys)]
     params = list(compiled.where.params)
@@ -455,12 +537,27 @@ def _select(store: Store, res: Resource, compiled: Compiled, keys: Sequence[Sort
                             for i, k in enumerate(keys))
     projected = ", ".join(["p.id", *(a.shown for a in compiled.projection),
                            *(f"p.k{i}" for i in range(len(keys)))])
-    sql = (f'WITH m AS MATERIALIZED (SELECT {inner} FROM "{res.name}" t WHERE t.parent = 0 '
+    sql = (f'WITH m AS MATERIALIZED (SELECT {inner} FROM "{res.name}" t WHERE {_scope(res)} '
            f'AND ({"".join(compiled.where.text)})), '
            f"p AS (SELECT * FROM m {condition} ORDER BY {order} LIMIT ? OFFSET ?) "
            f'SELECT {projected} FROM p JOIN "{res.name}" t ON t.parent = 0 AND t.id = p.id '
            f"ORDER BY {outer_order}")
     return store.execute(sql, (*params, limit, offset)).fetchall()
+
+
+def _select_in_order(store: Store, res: Resource, compiled: Compiled, keys: Sequence[SortKey],
+                     after: Sequence[Any] | None, limit: int,
+                     offset: int) -> list[tuple[Any, ...]]:
+    where = Sql()
+    where.add(f"{_scope(res)} AND ({''.join(compiled.where.text)})", *compiled.where.params)
+    if after is not None:
+        where.add(" AND ")
+        _after(keys, after, where)
+    columns = ", ".join(["t.id", *(a.shown for a in compiled.projection),
+                         *(k.expr for k in keys)])
+    sql = (f'SELECT {columns} FROM "{res.name}" t WHERE {"".join(where.text)} '
+           f"ORDER BY {', '.join(k.order_sql() for k in keys)} LIMIT ? OFFSET ?")
+    return store.execute(sql, (*where.params, limit, offset)).fetchall()
 
 
 def _record(res: Resource, compiled: Compiled, row: Sequence[Any]) -> dict[str, Any]:
@@ -486,8 +583,10 @@ def run_query(store: Store, res: Resource, query: Mapping[str, Any],
     """One query's answer (``successful: true``), or :class:`QueryError`."""
     try:
         validate(query, {"$ref": "#/definitions/query"})
-    except SchemaViolation as exc:
-        raise QueryError("invalid_query", exc.message, exc.pointer) from None
+    except SchemaViolation as exc:  # the message names the place: "per_page: must be ..."
+        where = exc.pointer.strip("/")
+        raise QueryError("invalid_query", f"{where}: {exc.message}" if where else exc.message,
+                         exc.pointer) from None
     modes = [key for key in ("cursor", "page", "offset") if key in query]
     if len(modes) > 1:
         raise QueryError("invalid_query", f"{' and '.join(modes)} are mutually exclusive: "
@@ -501,10 +600,12 @@ def run_query(store: Store, res: Resource, query: Mapping[str, Any],
     width = len(compiled.keys)
     rows: list[tuple[Any, ...]] = []
     links: dict[str, Any] = {"self": query.get("cursor")}
+    total = _count(store, res, compiled)
     if hits and per_page:
+        plan_order(store, res, compiled, total)
         rows, links = _page(store, res, compiled, query, per_page, width)
     meta: dict[str, Any] = {"type": "collection", "count": len(rows),
-                            "total_count": _count(store, res, compiled), "links": links}
+                            "total_count": total, "links": links}
     if query.get("aggregations"):
         meta["aggregations"] = aggregate(store, res, attrs, compiled, query["aggregations"])
     return {"successful": True, "items": [_record(res, compiled, row) for row in rows],
@@ -548,7 +649,7 @@ def _page(store: Store, res: Resource, compiled: Compiled, query: Mapping[str, A
 
 
 def _count(store: Store, res: Resource, compiled: Compiled) -> int:
-    sql = f'SELECT count(*) FROM "{res.name}" t WHERE t.parent = 0 AND ({"".join(compiled.where.text)})'
+    sql = f'SELECT count(*) FROM "{res.name}" t WHERE {_scope(res)} AND ({"".join(compiled.where.text)})'
     return int(store.execute(sql, compiled.where.params).fetchone()[0])
 
 
@@ -559,7 +660,7 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
     when no ``aggregation_type`` is given)."""
     out: dict[str, dict[str, Any]] = {}
     where = "".join(compiled.where.text)
-    base = f'FROM "{res.name}" t WHERE t.parent = 0 AND ({where})'
+    base = f'FROM "{res.name}" t WHERE {_scope(res)} AND ({where})'
     params = compiled.where.params
     for index, request in enumerate(requests):
         at = f"/aggregations/{index}"
@@ -573,15 +674,14 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         result = out.setdefault(attr.name, {})
         if attr.is_list:
             each = f"json_each(t.data, {_literal(attr.path)}) e"
-            value_sql, source = "e.value", f'FROM "{res.name}" t, {each} WHERE t.parent = 0 ' \
+            value_sql, source = "e.value", f'FROM "{res.name}" t, {each} WHERE {_scope(res)} ' \
                                            f"AND ({where})"
         else:
             value_sql, source = attr.expr, base
         stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), count({value_sql}) "
                               f"{source}", params).fetchone()
-        exact = _exact(store, attr, source, params) if attr.decimal else None
-        if exact is not None:
-            stats = (exact[1], exact[2], stats[2])
+        if attr.decimal:  # min and max of the keys: the exact extremes
+            stats = tuple(None if k is None else from_key(k) for k in stats[:2]) + stats[2:]
         if "min" in kinds:
             result["min"] = _number(attr, stats[0])
         if "max" in kinds:
@@ -589,37 +689,51 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         if "count" in kinds:
             result["count"] = stats[2]
         if numeric and ("sum" in kinds or "avg" in kinds):
-            total = exact[0] if exact is not None else _sum(store, attr, source, params)
+            total = _sum(store, attr, source, params)
             if "sum" in kinds:
                 result["sum"] = _number(attr, total)
             if "avg" in kinds:
-                result["avg"] = None if not stats[2] else _number(attr, total / stats[2])
+                result["avg"] = None if not stats[2] else _number(attr, _average(total,
+                                                                                  stats[2]))
         if "terms" in kinds:
             size = request.get("size", DEFAULT_TERMS)
             rows = store.execute(
                 f"SELECT {value_sql} AS term, count(*) AS n {source} AND {value_sql} IS NOT NULL "
                 f"GROUP BY term ORDER BY n DESC, term ASC LIMIT ?", (*params, size)).fetchall()
-            result["terms"] = [{"term": _number(attr, term), "count": n} for term, n in rows]
+            result["terms"] = [{"term": _number(attr, from_key(term) if attr.decimal else term),
+                                "count": n} for term, n in rows]
     return out
 
 
 def _sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
+    if attr.decimal:
+        return _exact_sum(store, attr, source, params)
     value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def _exact(store: Store, attr: Attr, source: str,
-           params: Sequence[Any]) -> tuple[Decimal, Decimal | None, Decimal | None]:
-    """A decimal's exact sum, min and max: its stored text streamed through SQLite's
-    cursor (one row at a time), never through a float."""
-    total, low, high = Decimal(0), None, None
-    for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
-                                params):
-        number = Decimal(str(raw))
-        total += number
-        low = number if low is None or number < low else low
-        high = number if high is None or number > high else high
-    return total, low, high
+def _exact_sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
+    """A decimal's exact sum: SQLite adds 9-digit limbs of the stored text as integers
+    (see :mod:`.search_decimal`). Only when some value is wider than the limbs are the
+    texts streamed through SQLite's cursor (one row at a time) and added here."""
+    row = store.execute(f"SELECT {', '.join(limb_sums_sql(attr.raw))} {source}",
+                        params).fetchone()
+    total = join_limbs(row)
+    if total is not None:
+        return total
+    total = Decimal(0)
+    with localcontext() as exact:
+        exact.prec = 10 ** 6  # wide enough for any stored decimal: sums never round
+        for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
+                                    params):
+            total += Decimal(str(raw))
+    return total
+
+
+def _average(total: Decimal, count: int) -> Decimal:
+    with localcontext() as context:
+        context.prec = 60
+        return total / count
 
 
 def _number(attr: Attr, value: Any) -> Any:
@@ -629,7 +743,7 @@ def _number(attr: Attr, value: Any) -> Any:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if attr.type == "double" and not attr.decimal and number == number.to_integral_value():
             return float(number)
-        return _DECIMAL_MARK + format(number.normalize() if number else Decimal(0), "f")
+        return _DECIMAL_MARK + plain(number)
     if attr.type == "boolean" and isinstance(value, int):
         return bool(value)
     return value

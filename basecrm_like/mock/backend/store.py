@@ -80,7 +80,7 @@ class Store:
                 "id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (parent, id))")
             if res.parent_params:
                 self.db.execute(f'CREATE INDEX IF NOT EXISTS "{res.name}_id" ON {_table(res)}(id)')
-            for statement in index_statements(res):
+            for statement in index_statements(res, self.db):
                 self.db.execute(statement)
 
     def close(self) -> None:

@@ -81,6 +81,17 @@ def test_projection_defaults_and_v3_names(app: MockApp, http: WsgiClient) -> Non
     ({"per_page": -1}, "invalid_query", "at least 0"),
     ({"page": 1, "cursor": "x"}, "invalid_query", "mutually exclusive"),
     ({"page": 1, "offset": 2}, "invalid_query", "mutually exclusive"),
+    ({"offset": 2, "cursor": "x"}, "invalid_query", "offset are mutually exclusive"),
+    ({"page": 0, "offset": 0, "cursor": "x"}, "invalid_query", "cursor and page and offset"),
+    ({"per_page": 2.5}, "invalid_query", "per_page"),
+    ({"per_page": "10"}, "invalid_query", "per_page"),
+    ({"query": {"sort": [{"attribute": {"name": "nope"}}]}}, "unknown_attribute", "'nope'"),
+    ({"query": {"projection": [{"name": "nope"}]}}, "unknown_attribute", "'nope'"),
+    ({"aggregations": [{"attribute": {"name": "nope"}}]}, "unknown_attribute", "'nope'"),
+    ({"query": {"filter": by_name("decimal_value", {"range": {"between": 1}})}},
+     "invalid_query", "'between'"),
+    ({"query": {"filter": by_name("tags", {"range": {"gt": "a"}})}}, "invalid_operator",
+     "range does not apply to the list attribute tags"),
     ({"cursor": "garbage"}, "invalid_cursor", "malformed"),
     ({"query": {"filter": by_name("nope", {"eq": 1})}}, "unknown_attribute", "'nope'"),
     ({"query": {"filter": by_name("value", {"eq": 1})}}, "unknown_attribute", "decimal_value"),
@@ -144,3 +155,26 @@ def test_custom_fields_schema_and_search_schema(http: WsgiClient) -> None:
     served = http.get("/v3/search-schema", headers=API_HEADERS).get_json()
     assert served == json.loads(json.dumps(SEARCH_SCHEMA))
     assert http.get("/v3/notes/schema", headers=API_HEADERS).status_code == 404
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"per_page": 201}, "/items/1/data/per_page"),
+    ({"page": 1, "cursor": "x"}, "/items/1/data/page"),
+    ({"query": {"sort": [{"attribute": {"name": "id"}}, {"attribute": {"name": "nope"}}]}},
+     "/items/1/data/query/sort/1/attribute/name"),
+    ({"query": {"filter": {"and": [by_name("hot", {"eq": True}), by_name("name", {"like": "x"})]}}},
+     "/items/1/data/query/filter/and/1/filter/parameter/like"),
+])
+def test_a_refused_item_points_at_the_part_at_fault(http: WsgiClient, query: dict[str, Any],
+                                                    field: str) -> None:
+    good, bad = search(http, "deals", {}, query)
+    assert good["successful"] is True
+    assert bad["error"]["field"] == field
+
+
+def test_per_page_bounds_are_inclusive(app: MockApp, http: WsgiClient) -> None:
+    add_contacts(app, 3)
+    none, most = search(http, "contacts", {"per_page": 0}, {"per_page": 200})
+    assert none["items"] == [] and none["meta"]["total_count"] == 3
+    assert "next_page" not in none["meta"]["links"]
+    assert len(most["items"]) == 3 and most["meta"]["count"] == 3
