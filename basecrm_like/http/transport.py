@@ -6,7 +6,6 @@ change without touching how bytes go over the wire.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import json
 import time
@@ -17,10 +16,12 @@ from urllib.parse import quote_plus, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from ..support.frozen import build
 from . import errors
 from .answers import decode_answer, is_json_type, read_whole, redirect_error
 from .config import Configuration
 from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_error
+from .derived import derived_config
 from .encoding import decode_json
 from .envelopes import unwrap_envelope
 from .exchange import (
@@ -133,14 +134,14 @@ class HttpClient:
         different ``max_retries`` needs adapters of its own, which share this
         session's pool managers, so connections are still shared.
         """
-        config = copy.copy(self.config)
+        changes: dict[str, Any] = {}
         if timeout is not KEEP:
-            config.timeout = timeout
+            changes["timeout"] = timeout
         if max_retries is not KEEP:
-            config.max_retries = max_retries
+            changes["max_retries"] = max_retries
         if headers:
-            config.headers = {**(self.config.headers or {}), **headers}
-        config.validate()
+            changes["headers"] = {**(self.config.headers or {}), **headers}
+        config = derived_config(self.config, changes)
         session = self.session
         if config.max_retries != self.config.max_retries:
             session = session_sharing_pools(session, build_retry(
@@ -203,13 +204,13 @@ class HttpClient:
             raise redirect_error(resp, prepared.method, _path_of(prepared.url), self.redact)
         if not 200 <= resp.status_code < 300:
             raise self.error_for(resp)
-        answer = ApiResponse(
-            status=resp.status_code, headers=resp.headers,
-            data=self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
+        answer = build(ApiResponse, {
+            "status": resp.status_code, "headers": resp.headers,
+            "data": self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
             else resp.content,
-            content=resp.content, elapsed=resp.elapsed.total_seconds(), attempts=attempts,
-            method=prepared.method, request_url=prepared.url,
-            request_query=tuple(prepared.query))
+            "content": resp.content, "elapsed": resp.elapsed.total_seconds(),
+            "attempts": attempts, "method": prepared.method, "request_url": prepared.url,
+            "request_query": tuple(prepared.query)})
         capture(answer)
         return answer
 
