@@ -51,8 +51,9 @@ TOKEN = "b" * 64
 
 
 class HttpClientBefore(HttpClient):
-    """``HttpClient.request`` as it was before hooks, tracing and raw responses
-    (``git show c5f711b^:basecrm_like/http/transport.py``), line for line.
+    """``HttpClient.request``, ``build_url`` and ``handle_response`` as they were before
+    hooks, tracing and raw responses (``git show c5f711b^:basecrm_like/http/transport.py``),
+    line for line.
 
     What it calls is today's: ``send`` (limiter, log, the attempt deadline) and
     the checks of the answer (redirects, typed errors, defensive decoding in
@@ -65,8 +66,7 @@ class HttpClientBefore(HttpClient):
     def request(self, method: str, url: str, params: Any = None, body: Any = None,
                 headers: Any = None, raw: bool = False) -> tuple[int, Any, Any]:
         method = method.upper()
-        full_url = url if url.startswith(("http://", "https://")) \
-            else f"{self.config.base_url}{self.API_VERSION}{url}"
+        full_url = self.build_url(url)
         all_headers = {
             "Accept": "application/json",
             "User-Agent": self.config.user_agent,
@@ -82,16 +82,27 @@ class HttpClientBefore(HttpClient):
         resp = self.send(method, full_url, query, data, all_headers)
         if resp.status_code == 401 and self.token_source is not None \
                 and not (headers and "Authorization" in headers):
+            # an expired OAuth2 token: refresh once, then repeat the request once
             if self.token_source.renew(all_headers["Authorization"].partition(" ")[2]):
                 all_headers["Authorization"] = self.authorization()
                 resp = self.send(method, full_url, query, data, all_headers)
-        # handle_response(resp, raw), with the answer checks of today
+        return self.handle_response(resp, raw)
+
+    def build_url(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.config.base_url}{self.API_VERSION}{url}"
+
+    def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
+        """As it was, with today's checks of the answer (redirects, typed errors,
+        defensive decoding), which came with another change."""
+        method = (resp.request.method or "") if resp.request is not None else ""
+        url = resp.url or ""
         if 300 <= resp.status_code < 400:
-            raise redirect_error(resp, method, urlsplit(full_url).path, self.redact)
+            raise redirect_error(resp, method, urlsplit(url).path, self.redact)
         if not 200 <= resp.status_code < 300:
             raise self.error_for(resp)
-        return resp.status_code, resp.headers, self.decode_success(resp, method, full_url,
-                                                                   not raw)
+        return resp.status_code, resp.headers, self.decode_success(resp, method, url, not raw)
 
 
 def before_of(client: basecrm_like.Client) -> tuple[HttpClientBefore, ContactsService]:

@@ -29,6 +29,7 @@ from .exchange import (
     PreparedRequest,
     RequestEvent,
     capture,
+    captured_responses,
     prepare_request,
     resolve_url,
 )
@@ -176,6 +177,10 @@ class HttpClient:
 
         ``raw`` sends and returns bodies without the ``data`` envelope.
         """
+        if captured_responses.get() is None:  # no raw-response call wants the whole answer
+            prepared, resp, _ = self._send_checked(method, url, params, body, headers, not raw)
+            return resp.status_code, resp.headers, self.decode_success(
+                resp, prepared.method, prepared.url, not raw)
         answer = self.exchange(method, url, params=params, body=body, headers=headers,
                                envelope=not raw)
         return answer.status, answer.headers, answer.data
@@ -187,6 +192,14 @@ class HttpClient:
 
         ``parse=False`` leaves the body as bytes in ``data``.
         """
+        prepared, resp, attempts = self._send_checked(method, url, params, body, headers, envelope)
+        return self._answer(prepared, resp, attempts, envelope, parse)
+
+    def _send_checked(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any,
+                      headers: Mapping[str, str] | None,
+                      envelope: bool) -> tuple[PreparedRequest, requests.Response, int]:
+        """The request sent (a rejected OAuth2 token renewed once), its 2xx answer and the
+        attempts it took; a typed error for any other answer."""
         prepared = prepare_request(
             self.build_url(url), method, authorization=self.authorization(),
             user_agent=self.config.user_agent, params=params, body=body, envelope=envelope,
@@ -204,6 +217,11 @@ class HttpClient:
             raise redirect_error(resp, prepared.method, _path_of(prepared.url), self.redact)
         if not 200 <= resp.status_code < 300:
             raise self.error_for(resp)
+        return prepared, resp, attempts
+
+    def _answer(self, prepared: PreparedRequest, resp: requests.Response, attempts: int,
+                envelope: bool, parse: bool) -> ApiResponse:
+        """The whole answer, handed to a raw-response call running in this context too."""
         answer = build(ApiResponse, {
             "status": resp.status_code, "headers": resp.headers,
             "data": self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
