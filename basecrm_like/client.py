@@ -1,6 +1,7 @@
 """The Client: the composition root that builds every collaborator and passes it in."""
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import services
@@ -75,16 +76,15 @@ class Client:
             else TokenManager(config.oauth, config.token_store, config.user),
         ), ReferenceCache(ttl=config.cache_ttl))
 
-    def _compose(self, http_client: HttpClient, cache: ReferenceCache) -> None:
+    def _compose(self, http_client: HttpClient, cache: ReferenceCache,
+                 records: ModelFactory | None = None) -> None:
+        # sync, bulk, search, firehose and each resource's service are made on first use
         self.config = http_client.config
         self.http_client = http_client
         #: reference data read by models (``cache_ttl`` seconds, default 300); see basecrm_like.cache
         self.cache = cache
-        self._services = ServiceDirectory(http_client, cache=cache, records=ModelFactory())
-        self.__sync = SyncService(http_client)
-        self.__bulk = BulkService(http_client, self._services)
-        self.__search = SearchService(http_client)
-        self.__firehose = FirehoseService(http_client)
+        self._records = records or ModelFactory()
+        self._services = ServiceDirectory(http_client, cache=cache, records=self._records)
 
     def with_options(self, *, timeout: Any = KEEP, max_retries: Any = KEEP,
                      headers: dict[str, str] | None = None, rate_limit: Any = KEEP,
@@ -106,38 +106,40 @@ class Client:
             timeout=timeout, max_retries=max_retries, headers=headers, limiter=limiter,
             hooks=hooks)
         derived = object.__new__(Client)
-        derived._compose(http_client, self.cache)
+        derived._compose(http_client, self.cache, self._records)
         return derived
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
         if name in services.SERVICE_CLASSES and "_services" in self.__dict__:
-            return self._services[name]
+            # kept as an attribute: the next lookup does not come here
+            service = self.__dict__[name] = self._services[name]
+            return service
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
                              f"{suggestion(name, services.SERVICE_CLASSES)}")
 
     def __repr__(self) -> str:
         return f"<basecrm_like.Client base_url={self.config.base_url!r}>"
 
-    @property
+    @cached_property
     def sync(self) -> SyncService:
         """Low-level Sync API calls (``start``, ``fetch``, ``ack``)."""
-        return self.__sync
+        return SyncService(self.http_client)
 
-    @property
+    @cached_property
     def bulk(self) -> BulkService:
         """Concurrent, rate-limited, resumable imports and exports (:mod:`basecrm_like.bulk`)."""
-        return self.__bulk
+        return BulkService(self.http_client, self._services)
 
-    @property
+    @cached_property
     def search(self) -> SearchService:
         """Search API v3: filter trees, sorting, cursors, aggregations (:mod:`basecrm_like.search`)."""
-        return self.__search
+        return SearchService(self.http_client)
 
-    @property
+    @cached_property
     def firehose(self) -> FirehoseService:
         """Firehose API v3 streams of every create, update and delete (:mod:`basecrm_like.firehose`)."""
-        return self.__firehose
+        return FirehoseService(self.http_client)
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                 body: Any = None, raw: bool = False) -> Any:

@@ -2,17 +2,20 @@
 
     python benchmarks/request_options.py [N] [--no-budget]
 
-1. Per-call client CPU time of one GET on loopback (a fixture server in its own process),
-   rounds interleaved so drift on a shared machine hits every variant alike:
-   - the request path as it was before hooks, tracing and raw responses (the
-     old ``HttpClient.request`` body, kept here as the baseline), against
-     today's with hooks and tracing off, and with tracing on over
-     ``opentelemetry-api`` without an SDK (no-op spans). Target: <= 1.02.
-   - ``contacts.retrieve`` against ``with_raw_response.retrieve`` and
-     ``with_options(timeout=5).contacts.retrieve`` (a derived client per call).
-     Target: near 1.
-   Both also without a network (an adapter answering from memory), which
-   leaves only the client's own work to time: the strictest ratios.
+1. Client CPU time per GET, measured by :mod:`_paired`: the variants run in
+   rotated, interleaved rounds (warm-up first, garbage collector run between
+   blocks and off inside them, one server process for all), each variant's
+   block compared with the first variant's block of the same round; the median
+   of those ratios and their spread are printed, with what each variant does.
+   Twice: over loopback (a fixture server in its own process, ``N`` calls per
+   variant) and without a network (an adapter answering from memory, ``5 N``
+   calls), which leaves only the client's own work: the strictest ratios.
+
+   a. Hooks and tracing off against the code before they existed
+      (``HttpClient.request`` and ``Service.retrieve`` as they were, replicated
+      below). Target: <= 1.02.
+   b. ``with_raw_response`` and ``with_options`` against the plain call.
+      Target: near 1.
 2. Three processes x 100 requests on one token against ``basecrm-like mock
    --rate-limit 10``: with a SQLite store, a Redis store (when redis-server is
    installed) and no shared store. Prints 429s and the combined rate.
@@ -22,10 +25,9 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from statistics import median
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,53 +35,136 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import _fixture_server  # noqa: E402
 import requests  # noqa: E402
+from _paired import Timing, Variant, paired_rounds, report  # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
 
 import basecrm_like  # noqa: E402
+from basecrm_like.http.answers import redirect_error  # noqa: E402
 from basecrm_like.http.encoding import encode_json, encode_params  # noqa: E402
 from basecrm_like.http.envelopes import wrap_envelope  # noqa: E402
 from basecrm_like.http.retry import build_retry  # noqa: E402
 from basecrm_like.http.transport import HttpClient  # noqa: E402
 from basecrm_like.mock.process import mock_command, running  # noqa: E402
+from basecrm_like.services import ContactsService, Service  # noqa: E402
 
 TOKEN = "b" * 64
 
 
-def request_before(http: HttpClient, method: str, url: str, params: dict | None = None,
-                   body: object = None) -> tuple:
-    """HttpClient.request as it was before this change (no OAuth token source here)."""
-    method = method.upper()
-    full_url = f"{http.config.base_url}/v2{url}"
-    all_headers = {"Accept": "application/json", "User-Agent": http.config.user_agent,
-                   "Authorization": http.authorization()}
-    data = None
-    if body is not None:
-        all_headers["Content-Type"] = "application/json"
-        data = encode_json(wrap_envelope(body)).encode("utf-8")
-    query = encode_params(params)
-    resp = http.send(method, full_url, query, data, all_headers)
-    if not 200 <= resp.status_code < 300:
-        raise http.error_for(resp)
-    return resp.status_code, resp.headers, http.decode_success(resp, method, full_url, True)
+class HttpClientBefore(HttpClient):
+    """``HttpClient.request``, ``build_url`` and ``handle_response`` as they were before
+    hooks, tracing and raw responses (``git show c5f711b^:basecrm_like/http/transport.py``),
+    line for line.
+
+    What it calls is today's: ``send`` (limiter, log, the attempt deadline) and
+    the checks of the answer (redirects, typed errors, defensive decoding in
+    ``decode_success``) came with other changes, and are paid alike by both
+    sides. Only what this change added around them is measured: request and
+    answer as values (``PreparedRequest``, ``ApiResponse``), the hook and span
+    checks, ``/v3`` paths, the capture of raw answers.
+    """
+
+    def request(self, method: str, url: str, params: Any = None, body: Any = None,
+                headers: Any = None, raw: bool = False) -> tuple[int, Any, Any]:
+        method = method.upper()
+        full_url = self.build_url(url)
+        all_headers = {
+            "Accept": "application/json",
+            "User-Agent": self.config.user_agent,
+            "Authorization": self.authorization(),
+        }
+        data = None
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+            data = encode_json(body if raw else wrap_envelope(body)).encode("utf-8")
+        if headers:
+            all_headers.update(headers)
+        query = encode_params(params)
+        resp = self.send(method, full_url, query, data, all_headers)
+        if resp.status_code == 401 and self.token_source is not None \
+                and not (headers and "Authorization" in headers):
+            # an expired OAuth2 token: refresh once, then repeat the request once
+            if self.token_source.renew(all_headers["Authorization"].partition(" ")[2]):
+                all_headers["Authorization"] = self.authorization()
+                resp = self.send(method, full_url, query, data, all_headers)
+        return self.handle_response(resp, raw)
+
+    def build_url(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.config.base_url}{self.API_VERSION}{url}"
+
+    def handle_response(self, resp: requests.Response, raw: bool) -> tuple[int, Any, Any]:
+        """As it was, with today's checks of the answer (redirects, typed errors,
+        defensive decoding), which came with another change."""
+        method = (resp.request.method or "") if resp.request is not None else ""
+        url = resp.url or ""
+        if 300 <= resp.status_code < 400:
+            raise redirect_error(resp, method, urlsplit(url).path, self.redact)
+        if not 200 <= resp.status_code < 300:
+            raise self.error_for(resp)
+        return resp.status_code, resp.headers, self.decode_success(resp, method, url, not raw)
 
 
-def timed(variants: dict[str, Callable[[], object]], n: int, rounds: int = 9) -> dict[str, float]:
-    """Median CPU seconds of this process per call of each variant, over interleaved
-    rounds. CPU time rather than wall time: on a machine shared with other work the
-    wait for a core would swamp differences of microseconds. The server runs in its
-    own process, so its work is not counted."""
-    for fn in variants.values():
-        for _ in range(30):
-            fn()
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    per_round = max(1, n // rounds)
-    for _ in range(rounds):
-        for name, fn in variants.items():
-            start = time.process_time()
-            for _ in range(per_round):
-                fn()
-            samples[name].append((time.process_time() - start) / per_round)
-    return {name: median(values) for name, values in samples.items()}
+def before_of(client: basecrm_like.Client) -> tuple[HttpClientBefore, ContactsService]:
+    """The old request path over ``client``'s session, config and pool, and a contacts
+    service on it whose ``Service.retrieve`` (called unbound) is the old one: no action span."""
+    http = HttpClientBefore(client.config, session=client.http_client.session, tracer=None)
+    return http, ContactsService(http)
+
+
+def variants(plain: basecrm_like.Client,
+             traced: basecrm_like.Client) -> dict[str, list[Variant]]:
+    """The tables: each compares its variants with its first one."""
+    http_before, contacts_before = before_of(plain)
+    derived = plain.with_options(timeout=5)
+    return {
+        "request path: hooks and tracing off against before": [
+            Variant("before: request()", "HttpClient.request as it was before hooks, tracing "
+                    "and raw responses: GET /contacts/1",
+                    lambda: http_before.request("GET", "/contacts/1")),
+            Variant("now: request(), off", "today's HttpClient.request, no hooks, tracing=False",
+                    lambda: plain.http_client.request("GET", "/contacts/1")),
+        ],
+        "service call: hooks and tracing off against before": [
+            Variant("before: contacts.retrieve", "Service.retrieve as it was: no action span "
+                    "wrapper, over the old request()",
+                    lambda: Service.retrieve(contacts_before, 1)),
+            Variant("now: contacts.retrieve, off", "today's client.contacts.retrieve(1), no "
+                    "hooks, tracing=False", lambda: plain.contacts.retrieve(1)),
+            Variant("now: otel API, no SDK", "the same with tracing=None, opentelemetry-api "
+                    "installed, no tracer provider (no span made)",
+                    lambda: traced.contacts.retrieve(1)),
+        ],
+        "raw responses and with_options against the plain call": [
+            Variant("contacts.retrieve", "client.contacts.retrieve(1)",
+                    lambda: plain.contacts.retrieve(1)),
+            Variant("with_raw_response.retrieve", "client.contacts.with_raw_response."
+                    "retrieve(1): an ApiResponse around the same record",
+                    lambda: plain.contacts.with_raw_response.retrieve(1)),
+            Variant("fresh with_options per call", "client.with_options(timeout=5).contacts."
+                    "retrieve(1): a derived client made for every call",
+                    lambda: plain.with_options(timeout=5).contacts.retrieve(1)),
+            Variant("derived client reused", "one client.with_options(timeout=5) made "
+                    "beforehand, then its contacts.retrieve(1)",
+                    lambda: derived.contacts.retrieve(1)),
+            Variant("request(raw=True)", "client.request('GET', '/contacts/1', raw=True): "
+                    "the ApiResponse, body unparsed",
+                    lambda: plain.request("GET", "/contacts/1", raw=True)),
+        ],
+    }
+
+
+def run_overhead(setting: str, plain: basecrm_like.Client, traced: basecrm_like.Client,
+                 calls: int, block: int) -> dict[str, Timing]:
+    """Every table in ``setting``; the timings of its variants by comparison."""
+    rounds = max(3, calls // block)
+    ratios: dict[str, Timing] = {}
+    for title, table in variants(plain, traced).items():
+        timings = paired_rounds(table, rounds=rounds, block=block)
+        report(f"{title}, {setting}", timings, rounds, block)
+        for timing in timings[1:]:
+            ratios[f"{timing.variant.name} / {table[0].name}"] = timing
+    return ratios
 
 
 class CannedAdapter(HTTPAdapter):
@@ -88,7 +173,8 @@ class CannedAdapter(HTTPAdapter):
 
     def __init__(self) -> None:
         super().__init__(max_retries=build_retry(0, 0.0))
-        self.body = json.dumps({"data": _fixture_server.contact(1)}).encode()
+        self.body = json.dumps({"data": _fixture_server.contact(1),
+                                "meta": {"type": "contact"}}).encode()
 
     def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> requests.Response:
         resp = requests.Response()
@@ -101,56 +187,31 @@ class CannedAdapter(HTTPAdapter):
         return resp
 
 
-def client_overhead(n: int) -> None:
-    """The same comparisons without a network: client CPU only, the strictest ratio."""
+def client_overhead(n: int) -> dict[str, Timing]:
+    """The comparisons without a network: client CPU only, the strictest ratios."""
     def canned(**options: object) -> basecrm_like.Client:
         session = requests.Session()
         session.mount("http://canned.test", CannedAdapter())
         return basecrm_like.Client(access_token=TOKEN, base_url="http://canned.test",
                                    session=session, **options)  # type: ignore[arg-type]
 
-    plain, traced = canned(tracing=False), canned(tracing=None)
-    report("request path, no network", timed({
-        "before: request path without hooks/tracing": lambda: request_before(
-            plain.http_client, "GET", "/contacts/1"),
-        "now: hooks and tracing off": lambda: plain.http_client.request("GET", "/contacts/1"),
-        "now: tracing on, no SDK (no-op spans)": lambda: traced.http_client.request(
-            "GET", "/contacts/1"),
-    }, n * 5), n * 5)
-    report("service calls, no network", timed({
-        "contacts.retrieve": lambda: plain.contacts.retrieve(1),
-        "with_raw_response.retrieve": lambda: plain.contacts.with_raw_response.retrieve(1),
-        "with_options(timeout=5).retrieve": lambda: plain.with_options(
-            timeout=5).contacts.retrieve(1),
-    }, n * 5), n * 5)
+    return run_overhead("no network", canned(tracing=False), canned(tracing=None),
+                        n * 5, block=10)
 
 
-def report(title: str, results: dict[str, float], n: int) -> None:
-    print(f"\n{title} ({n} GETs each, CPU us per call, median of rounds)")
-    base = next(iter(results.values()))
-    for name, seconds in results.items():
-        print(f"  {name:45s} {seconds * 1e6:8.1f} us/call  ratio {seconds / base:.3f}")
-
-
-def overhead(n: int) -> None:
+def overhead(n: int) -> dict[str, Timing]:
     with running([sys.executable, _fixture_server.__file__]) as server:
         plain = basecrm_like.Client(access_token=TOKEN, base_url=server.url, tracing=False)
         traced = basecrm_like.Client(access_token=TOKEN, base_url=server.url, tracing=None)
-        core = timed({
-            "before: request path without hooks/tracing": lambda: request_before(
-                plain.http_client, "GET", "/contacts/1"),
-            "now: hooks and tracing off": lambda: plain.http_client.request("GET", "/contacts/1"),
-            "now: tracing on, no SDK (no-op spans)": lambda: traced.http_client.request(
-                "GET", "/contacts/1"),
-        }, n)
-        services = timed({
-            "contacts.retrieve": lambda: plain.contacts.retrieve(1),
-            "with_raw_response.retrieve": lambda: plain.contacts.with_raw_response.retrieve(1),
-            "with_options(timeout=5).retrieve": lambda: plain.with_options(
-                timeout=5).contacts.retrieve(1),
-        }, n)
-    report("request path, loopback", core, n)
-    report("service calls, loopback", services, n)
+        return run_overhead("loopback (one fixture server process)", plain, traced, n, block=5)
+
+
+def summary(results: dict[str, dict[str, Timing]]) -> None:
+    print("\nsummary: median per-round CPU ratio [95% confidence interval]")
+    for setting, timings in results.items():
+        for name, timing in timings.items():
+            low, high = timing.interval()
+            print(f"  {setting:10s}  {name:62s} {timing.ratio:.3f} [{low:.3f}-{high:.3f}]")
     print("  targets: hooks/tracing off <= 1.02 against before; raw and with_options near 1")
 
 
@@ -184,9 +245,8 @@ def budget(requests: int = 100) -> None:
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    n = int(args[0]) if args else 1400
-    client_overhead(n)
-    overhead(n)
+    n = int(args[0]) if args else 1000
+    summary({"no network": client_overhead(n), "loopback": overhead(n)})
     if "--no-budget" not in sys.argv:
         budget()
 

@@ -173,11 +173,7 @@ class Configuration:
             self._validate_oauth()
         self._validate_base_url()
         self._validate_timeout()
-        if not isinstance(self.max_retries, int) or isinstance(self.max_retries, bool) \
-                or self.max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries must be a whole number >= 0 (0 turns retries off), got {self.max_retries!r}"
-            )
+        self._validate_max_retries()
         if not isinstance(self.backoff_factor, (int, float)) or self.backoff_factor < 0:
             raise ConfigurationError(
                 f"backoff_factor must be a number of seconds >= 0, got {self.backoff_factor!r}"
@@ -199,6 +195,13 @@ class Configuration:
         check_header_value("user_agent", self.user_agent)
         check_backoff(self.backoff_factor)
         return True
+
+    def _validate_max_retries(self) -> None:
+        if not isinstance(self.max_retries, int) or isinstance(self.max_retries, bool) \
+                or self.max_retries < 0:
+            raise ConfigurationError(
+                f"max_retries must be a whole number >= 0 (0 turns retries off), got {self.max_retries!r}"
+            )
 
     def _validate_request_options(self) -> None:
         statuses = self.retry_statuses

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..support.frozen import build
 from .encoding import decode_json, encode_json, encode_params
 from .envelopes import wrap_envelope
 from .redaction import REDACTED
@@ -68,7 +70,9 @@ def prepare_request(url: str, method: str, *, authorization: str, user_agent: st
         all_headers.update(default_headers)
     if headers:
         all_headers.update(headers)
-    return PreparedRequest(method.upper(), url, encode_params(params), data, all_headers)
+    return build(PreparedRequest, {"method": method.upper(), "url": url,
+                                   "query": encode_params(params) if params else [],
+                                   "data": data, "headers": all_headers})
 
 
 def public_url(url: str, query: list[tuple[str, str]] | None = None) -> str:
@@ -132,9 +136,9 @@ class ApiResponse:
     def retries(self) -> int:
         return self.attempts - 1
 
-    @property
+    @cached_property
     def meta(self) -> Any:
-        """The ``meta`` block of a JSON answer, or None."""
+        """The ``meta`` block of a JSON answer, or None (the body is parsed once for it)."""
         document = self.json() if self.content and _is_json(self.headers) else None
         return document.get("meta") if isinstance(document, dict) else None
 

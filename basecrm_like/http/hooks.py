@@ -47,6 +47,8 @@ class Hooks:
 
     def merged(self, more: Mapping[str, Iterable[Hook]] | None) -> Hooks:
         """These hooks and ``more`` (a derived client adds to its parent's)."""
+        if not more:
+            return self  # read-only: a derived client without hooks of its own shares them
         combined: dict[str, list[Hook]] = {k: list(v) for k, v in self._by_kind.items()}
         for kind, callbacks in Hooks(more)._by_kind.items():
             combined.setdefault(kind, []).extend(callbacks)

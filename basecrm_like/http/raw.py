@@ -10,11 +10,11 @@ travel in a context variable of the calling thread.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Collection
 from typing import Any
 
+from ..support.frozen import replaced
 from .exchange import ApiResponse, captured_responses
 
 #: the actions that send their requests before returning (iterate/get/new are lazy)
@@ -41,7 +41,9 @@ class RawResponses:
         if name not in self._actions:
             raise AttributeError(f"with_raw_response offers {', '.join(sorted(self._actions))}; "
                                  f"{name}() sends its requests later, so it has no response here")
-        return with_response(getattr(self._service, name))
+        # made once: later lookups find it in this object's dictionary
+        action = self.__dict__[name] = with_response(getattr(self._service, name))
+        return action
 
 
 def with_response(call: Callable[..., Any]) -> Callable[..., ApiResponse]:
@@ -56,6 +58,8 @@ def with_response(call: Callable[..., Any]) -> Callable[..., ApiResponse]:
             captured_responses.reset(token)
         if not answers:
             raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
-        return dataclasses.replace(answers[-1], data=result)
+        answer = answers[-1]
+        # most actions hand back the very record they were answered (no copy needed)
+        return answer if answer.data is result else replaced(answer, data=result)
 
     return run

@@ -6,7 +6,6 @@ change without touching how bytes go over the wire.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import json
 import time
@@ -17,10 +16,12 @@ from urllib.parse import quote_plus, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from ..support.frozen import build
 from . import errors
 from .answers import decode_answer, is_json_type, read_whole, redirect_error
 from .config import Configuration
 from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_error
+from .derived import derived_config
 from .encoding import decode_json
 from .envelopes import unwrap_envelope
 from .exchange import (
@@ -28,6 +29,7 @@ from .exchange import (
     PreparedRequest,
     RequestEvent,
     capture,
+    captured_responses,
     prepare_request,
     resolve_url,
 )
@@ -133,14 +135,14 @@ class HttpClient:
         different ``max_retries`` needs adapters of its own, which share this
         session's pool managers, so connections are still shared.
         """
-        config = copy.copy(self.config)
+        changes: dict[str, Any] = {}
         if timeout is not KEEP:
-            config.timeout = timeout
+            changes["timeout"] = timeout
         if max_retries is not KEEP:
-            config.max_retries = max_retries
+            changes["max_retries"] = max_retries
         if headers:
-            config.headers = {**(self.config.headers or {}), **headers}
-        config.validate()
+            changes["headers"] = {**(self.config.headers or {}), **headers}
+        config = derived_config(self.config, changes)
         session = self.session
         if config.max_retries != self.config.max_retries:
             session = session_sharing_pools(session, build_retry(
@@ -175,6 +177,10 @@ class HttpClient:
 
         ``raw`` sends and returns bodies without the ``data`` envelope.
         """
+        if captured_responses.get() is None:  # no raw-response call wants the whole answer
+            prepared, resp, _ = self._send_checked(method, url, params, body, headers, not raw)
+            return resp.status_code, resp.headers, self.decode_success(
+                resp, prepared.method, prepared.url, not raw)
         answer = self.exchange(method, url, params=params, body=body, headers=headers,
                                envelope=not raw)
         return answer.status, answer.headers, answer.data
@@ -186,6 +192,14 @@ class HttpClient:
 
         ``parse=False`` leaves the body as bytes in ``data``.
         """
+        prepared, resp, attempts = self._send_checked(method, url, params, body, headers, envelope)
+        return self._answer(prepared, resp, attempts, envelope, parse)
+
+    def _send_checked(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any,
+                      headers: Mapping[str, str] | None,
+                      envelope: bool) -> tuple[PreparedRequest, requests.Response, int]:
+        """The request sent (a rejected OAuth2 token renewed once), its 2xx answer and the
+        attempts it took; a typed error for any other answer."""
         prepared = prepare_request(
             self.build_url(url), method, authorization=self.authorization(),
             user_agent=self.config.user_agent, params=params, body=body, envelope=envelope,
@@ -203,13 +217,18 @@ class HttpClient:
             raise redirect_error(resp, prepared.method, _path_of(prepared.url), self.redact)
         if not 200 <= resp.status_code < 300:
             raise self.error_for(resp)
-        answer = ApiResponse(
-            status=resp.status_code, headers=resp.headers,
-            data=self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
+        return prepared, resp, attempts
+
+    def _answer(self, prepared: PreparedRequest, resp: requests.Response, attempts: int,
+                envelope: bool, parse: bool) -> ApiResponse:
+        """The whole answer, handed to a raw-response call running in this context too."""
+        answer = build(ApiResponse, {
+            "status": resp.status_code, "headers": resp.headers,
+            "data": self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
             else resp.content,
-            content=resp.content, elapsed=resp.elapsed.total_seconds(), attempts=attempts,
-            method=prepared.method, request_url=prepared.url,
-            request_query=tuple(prepared.query))
+            "content": resp.content, "elapsed": resp.elapsed.total_seconds(),
+            "attempts": attempts, "method": prepared.method, "request_url": prepared.url,
+            "request_query": tuple(prepared.query)})
         capture(answer)
         return answer
 

@@ -135,7 +135,7 @@ class Service:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.resource.path}>"
 
-    @property
+    @functools.cached_property
     def with_raw_response(self) -> RawResponses:
         """These actions answering with an :class:`~basecrm_like.http.exchange.ApiResponse`:
         ``client.contacts.with_raw_response.retrieve(1).request_id``."""
