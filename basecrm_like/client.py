@@ -8,7 +8,7 @@ from .bulk import BulkService
 from .firehose import FirehoseService
 from .http.config import ClientOptions, Configuration
 from .http.exchange import ApiResponse
-from .http.shared_ratelimit import build_limiter
+from .http.shared_ratelimit import build_limiter, derived_http_client
 from .http.transport import KEEP, HttpClient
 from .models import ModelFactory
 from .oauth import TokenManager
@@ -99,12 +99,9 @@ class Client:
 
             client.with_options(timeout=5, max_retries=0).contacts.retrieve(1)
         """
-        limiter: Any = KEEP
-        if rate_limit is not KEEP:
-            limiter = build_limiter(rate_limit, self.config.rate_limit_store)
-        http_client = self.http_client.with_options(
-            timeout=timeout, max_retries=max_retries, headers=headers, limiter=limiter,
-            hooks=hooks)
+        http_client = derived_http_client(self.http_client, timeout=timeout,
+                                          max_retries=max_retries, headers=headers,
+                                          rate_limit=rate_limit, hooks=hooks)
         derived = object.__new__(Client)
         derived._compose(http_client, self.cache)
         return derived

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Collection
+import inspect
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from .exchange import ApiResponse, captured_responses
@@ -54,8 +55,24 @@ def with_response(call: Callable[..., Any]) -> Callable[..., ApiResponse]:
             result = call(*args, **kwargs)
         finally:
             captured_responses.reset(token)
-        if not answers:
-            raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
-        return dataclasses.replace(answers[-1], data=result)
+        if inspect.isawaitable(result):  # an async client's action: capture while it runs
+            return _awaited(call, result)  # type: ignore[return-value]
+        return _last(call, answers, result)
 
     return run
+
+
+async def _awaited(call: Callable[..., Any], pending: Awaitable[Any]) -> ApiResponse:
+    answers: list[ApiResponse] = []
+    token = captured_responses.set(answers)
+    try:
+        result = await pending
+    finally:
+        captured_responses.reset(token)
+    return _last(call, answers, result)
+
+
+def _last(call: Callable[..., Any], answers: list[ApiResponse], result: Any) -> ApiResponse:
+    if not answers:
+        raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
+    return dataclasses.replace(answers[-1], data=result)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from munch import Munch
@@ -83,6 +83,8 @@ class ServiceCore:
     client and :class:`~basecrm_like.services.async_base.AsyncService` awaits."""
 
     resource: ClassVar[Resource]
+    #: True when the actions are coroutines (AsyncService)
+    awaits: ClassVar[bool] = False
 
     def __init_subclass__(cls, resource: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -408,15 +410,22 @@ def _merge(args: tuple[Any, ...], kwargs: Mapping[str, Any], res: Resource) -> d
 def _traced(action: Callable[..., Any], name: str) -> Callable[..., Any]:
     """``action`` inside a ``basecrm <name>`` span when the client traces, as it is otherwise."""
     @functools.wraps(action)
-    def run(self: Service, *args: Any, **kwargs: Any) -> Any:
+    def run(self: ServiceCore, *args: Any, **kwargs: Any) -> Any:
         # an HttpClient replaced by a test double has no tracer
         tracer = getattr(self.http_client, "tracer", None)
         if not isinstance(tracer, Tracer) or not tracer.active:
             return action(self, *args, **kwargs)
+        if self.awaits:  # the span covers the awaiting, not making the coroutine
+            return _traced_coroutine(tracer, name, action(self, *args, **kwargs))
         with tracer.action(name):
             return action(self, *args, **kwargs)
 
     return run
+
+
+async def _traced_coroutine(tracer: Tracer, name: str, action: Awaitable[Any]) -> Any:
+    with tracer.action(name):
+        return await action
 
 
 def _nested(generic: Any, parents: tuple[str, ...], id_field: str) -> Any:

@@ -15,7 +15,11 @@ class ServiceDirectory(Mapping[str, Service]):
     record factory, and handed this directory to find its siblings (``deal.stage``)."""
 
     def __init__(self, http_client: HttpClient, *, cache: ReferenceCache | None = None,
-                 records: RecordFactory | None = None) -> None:
+                 records: RecordFactory | None = None,
+                 classes: Mapping[str, type[Service]] = SERVICE_CLASSES) -> None:
+        """``classes`` are the service classes by catalog name (the async ones for the
+        async client)."""
+        self._classes = classes
         self._http_client = http_client
         self._cache = cache
         self._records = records
@@ -23,7 +27,7 @@ class ServiceDirectory(Mapping[str, Service]):
         self._built: dict[str, Service] = {}
 
     def __getitem__(self, name: str) -> Service:
-        cls = SERVICE_CLASSES[name]
+        cls = self._classes[name]
         with self._lock:
             service = self._built.get(name)
             if service is None:
@@ -33,7 +37,7 @@ class ServiceDirectory(Mapping[str, Service]):
             return service
 
     def __iter__(self) -> Iterator[str]:
-        return iter(SERVICE_CLASSES)
+        return iter(self._classes)
 
     def __len__(self) -> int:
-        return len(SERVICE_CLASSES)
+        return len(self._classes)
