@@ -13,9 +13,11 @@ import pytest
 
 import basecrm_like
 from basecrm_like.resources import CATALOG, RESOURCES
+from tests.support.clients import client_kind, make_client
 from tests.support.contract import ContractTarget, contract
 
-__all__ = ["contract"]  # the contract suite's fixture, for the tests marked below
+# fixtures: the contract suite's, for the tests marked below; both clients, for test_resource
+__all__ = ["client_kind", "contract", "make_client"]
 
 Client = Any
 Scenario = Callable[[Client, Any], None]
@@ -327,5 +329,8 @@ def test_every_resource_has_a_scenario() -> None:
 
 
 @pytest.mark.parametrize("name", [res.name for res in RESOURCES])
-def test_resource(name: str, basecrm_client: Client, basecrm_mock: Any) -> None:
-    SCENARIOS[name](basecrm_client, basecrm_mock)
+def test_resource(name: str, make_client: Callable[..., Client], basecrm_mock: Any) -> None:
+    """Each scenario on the blocking and on the async client."""
+    client = make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
+                         max_retries=0, timeout=10)
+    SCENARIOS[name](client, basecrm_mock)
