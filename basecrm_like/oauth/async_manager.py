@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from .manager import TokenManager
+from .token import Token
 
 __all__ = ["AsyncTokenManager"]
 
@@ -27,6 +28,11 @@ class AsyncTokenManager:
 
     def __repr__(self) -> str:
         return f"<AsyncTokenManager {self.manager!r}>"
+
+    @property
+    def token(self) -> Token:
+        """The token in use (its repr hides the values)."""
+        return self.manager.token
 
     @property
     def refresh_count(self) -> int:
