@@ -20,6 +20,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError,
 
 from .common import KEEP, HttpBase, derived_config
 from .config import Configuration
+from .deadlines import deadline_error
 from .exchange import ApiResponse, PreparedRequest, RequestEvent, prepare_request
 from .hooks import Hook, Hooks
 from .logging import log_request, log_response, request_logging
@@ -75,6 +76,8 @@ class AsyncHttpClient(HttpBase):
                  tracer: Tracer | None | Any = KEEP) -> None:
         super().__init__(config, limiter, token_source, hooks, tracer)
         self.pool = pool if pool is not None else build_pool(config)
+        timeout = config.timeout
+        self._budget = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         self.retry: ApiRetry = build_retry(config.max_retries, config.backoff_factor,
                                            config.retry_statuses)
 
@@ -202,9 +205,12 @@ class AsyncHttpClient(HttpBase):
             log_request(prepared.method, prepared.url, prepared.query, prepared.data,
                         prepared.headers, self.redact)
         try:
-            resp = await self.pool.request(
+            # the whole attempt in its budget, as the requests transport's deadline guard does
+            resp = await asyncio.wait_for(self.pool.request(
                 prepared.method, prepared.url, params=list(prepared.query) or None,
-                content=prepared.data, headers=prepared.headers)
+                content=prepared.data, headers=prepared.headers), self._budget)
+        except asyncio.TimeoutError:
+            raise _CutOff(None, prepared.url, "no whole answer in time") from None  # type: ignore[arg-type]
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise NewConnectionError(None, _describe(exc)) from None  # type: ignore[arg-type]
         except httpx.ReadTimeout as exc:
@@ -230,10 +236,16 @@ class AsyncHttpClient(HttpBase):
             await asyncio.sleep(wait)
 
     def _failure(self, method: str, url: str, cause: BaseException | None) -> Exception:
+        if isinstance(cause, _CutOff):
+            return deadline_error(method, httpx.URL(url).path, self.config.timeout)
         if isinstance(cause, (ReadTimeoutError, httpx.TimeoutException)) or (
                 isinstance(cause, NewConnectionError) and "Timeout" in str(cause)):
             return timeout_error(method, url, self.config.timeout)
         return unreachable_error(method, url, self.config.base_url, str(cause), self.redact)
+
+
+class _CutOff(ReadTimeoutError):
+    """An attempt that ran past its budget: a read timeout to the retry policy."""
 
 
 class _Watch:
