@@ -101,7 +101,8 @@ def test_trickling_server_cannot_hold_a_call_past_the_timeout(client_for: Client
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_trickling_status_line_and_headers_cannot_hold_a_call(method: str, client_for: ClientFor) -> None:
+def test_trickling_status_line_and_headers_cannot_hold_a_call(method: str,
+                                                           client_for: ClientFor) -> None:
     body = json.dumps({"data": {"id": 1}}).encode()
     # about 130 bytes at 0.05 s each: the trickle alone would take over 6 s
     with trickling(body, interval=0.05, head=True) as server:
