@@ -334,3 +334,20 @@ def test_resource(name: str, make_client: Callable[..., Client], basecrm_mock: A
     client = make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
                          max_retries=0, timeout=10)
     SCENARIOS[name](client, basecrm_mock)
+
+
+def test_iterate_and_list_all_walk_every_page(make_client: Callable[..., Client],
+                                              basecrm_mock: Any) -> None:
+    """Pagination on the blocking and on the async client: lazy, page by page, stopping on
+    the short page."""
+    client = make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
+                         max_retries=0, timeout=10)
+    made = [client.contacts.create(last_name="Pager", first_name=str(n)).id for n in range(5)]
+    before = len(basecrm_mock.calls("GET", "/v2/contacts"))
+    walked = client.contacts.iterate(last_name="Pager", per_page=2, sort_by="id:asc")
+    assert len(basecrm_mock.calls("GET", "/v2/contacts")) == before  # nothing until read
+    assert [c.id for c in walked] == made
+    pages = basecrm_mock.calls("GET", "/v2/contacts")[before:]
+    assert [call["query"]["page"] for call in pages] == ["1", "2", "3"]
+    assert [c.id for c in client.contacts.list_all(last_name="Pager", per_page=5)] == made
+    assert len(basecrm_mock.calls("GET", "/v2/contacts")) == before + 3 + 2
