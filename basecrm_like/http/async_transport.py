@@ -56,8 +56,9 @@ def build_pool(config: Configuration) -> httpx.AsyncClient:
     timeouts and TLS verification, redirects never followed."""
     timeout = config.timeout
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    # no pool timeout: requests wait for a connection in AsyncHttpClient.slots
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(read, connect=connect),
+        timeout=httpx.Timeout(read, connect=connect, pool=None),
         limits=httpx.Limits(max_connections=config.pool_size,
                             max_keepalive_connections=config.pool_size),
         verify=config.verify_ssl, follow_redirects=False, trust_env=False)
@@ -73,9 +74,13 @@ class AsyncHttpClient(HttpBase):
     def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
                  token_source: AsyncTokenSource | None = None,
                  pool: httpx.AsyncClient | None = None, hooks: Hooks | None = None,
-                 tracer: Tracer | None | Any = KEEP) -> None:
+                 tracer: Tracer | None | Any = KEEP,
+                 slots: asyncio.Semaphore | None = None) -> None:
+        """``pool`` and ``slots`` (one per connection of the pool) are shared by
+        ``with_options`` copies."""
         super().__init__(config, limiter, token_source, hooks, tracer)
         self.pool = pool if pool is not None else build_pool(config)
+        self.slots = slots if slots is not None else asyncio.Semaphore(config.pool_size)
         timeout = config.timeout
         self._budget = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         self.retry: ApiRetry = build_retry(config.max_retries, config.backoff_factor,
@@ -92,7 +97,8 @@ class AsyncHttpClient(HttpBase):
         config = derived_config(self.config, timeout, max_retries, headers)
         return AsyncHttpClient(config, limiter=self._limiter if limiter is KEEP else limiter,
                                token_source=self._token_source, pool=self.pool,
-                               hooks=self.hooks.merged(hooks), tracer=self.tracer)
+                               hooks=self.hooks.merged(hooks), tracer=self.tracer,
+                               slots=self.slots)
 
     def with_limiter(self, limiter: Limiter | None) -> AsyncHttpClient:
         return self.with_options(limiter=limiter)
@@ -205,10 +211,13 @@ class AsyncHttpClient(HttpBase):
             log_request(prepared.method, prepared.url, prepared.query, prepared.data,
                         prepared.headers, self.redact)
         try:
-            # the whole attempt in its budget, as the requests transport's deadline guard does
-            resp = await asyncio.wait_for(self.pool.request(
-                prepared.method, prepared.url, params=list(prepared.query) or None,
-                content=prepared.data, headers=prepared.headers), self._budget)
+            # A free connection first: tasks queue here, where waiting is cheap and does
+            # not count against the attempt's time. Then the whole attempt in its budget,
+            # as the requests transport's deadline guard does.
+            async with self.slots:
+                resp = await asyncio.wait_for(self.pool.request(
+                    prepared.method, prepared.url, params=list(prepared.query) or None,
+                    content=prepared.data, headers=prepared.headers), self._budget)
         except asyncio.TimeoutError:
             raise _CutOff(None, prepared.url, "no whole answer in time") from None  # type: ignore[arg-type]
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
