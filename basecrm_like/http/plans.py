@@ -32,9 +32,11 @@ class Call:
     verb: str
     url: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: positional arguments after ``url``
+    args: tuple[Any, ...] = ()
 
     def on(self, http_client: Any) -> Any:
-        return getattr(http_client, self.verb)(self.url, **self.kwargs)
+        return getattr(http_client, self.verb)(self.url, *self.args, **self.kwargs)
 
 
 #: a generator yielding calls, sent their answers, returning ``T``

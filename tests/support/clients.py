@@ -22,12 +22,14 @@ import basecrm_like
 from basecrm_like.async_client import AsyncClient
 from basecrm_like.http.raw import RawResponses
 from basecrm_like.services.async_base import AsyncService
+from basecrm_like.sync import Sync
+from basecrm_like.sync.async_driver import AsyncSync
 from basecrm_like.sync.async_wire import AsyncSyncService
 
 T = TypeVar("T")
 CLIENT_KINDS = ["sync", "async"]
 #: the async objects whose methods are run on the loop (the rest is handed out as it is)
-_BRIDGED = (AsyncClient, AsyncService, AsyncSyncService, RawResponses)
+_BRIDGED = (AsyncClient, AsyncService, AsyncSyncService, AsyncSync, RawResponses)
 
 
 class EventLoopThread:
@@ -99,6 +101,13 @@ async def _next(items: AsyncIterator[Any]) -> Any:
 def unwrap(client: Any) -> Any:
     """The client behind a :class:`Blocking` face (the client itself otherwise)."""
     return client._target if isinstance(client, Blocking) else client  # noqa: SLF001
+
+
+def sync_driver(client: Any, device_uuid: str) -> Any:
+    """The Sync driver of ``client``: :class:`Sync`, or :class:`AsyncSync` behind blocking calls."""
+    if isinstance(client, Blocking):
+        return Blocking(AsyncSync(unwrap(client), device_uuid), client._loop)  # noqa: SLF001
+    return Sync(client, device_uuid)
 
 
 @pytest.fixture(params=CLIENT_KINDS)
