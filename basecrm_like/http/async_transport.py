@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ssl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Protocol
 
 import httpx
@@ -51,36 +52,72 @@ async def pause(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def build_pool(config: Configuration) -> httpx.AsyncClient:
-    """The ``httpx.AsyncClient`` for ``config``: at most ``pool_size`` connections, its
-    timeouts and TLS verification, redirects never followed."""
+#: connections per ``httpx.AsyncClient`` of a pool: httpcore looks over every connection
+#: of its pool for each request it places, so one pool of 50 costs far more per request
+#: than seven of 8
+SHARD = 8
+
+
+class ConnectionPool:
+    """``pool_size`` connections, held by ``httpx.AsyncClient`` shards of at most
+    :data:`SHARD` each. A task takes a free connection's place with :meth:`place` before
+    sending: tasks queue here, where waiting is cheap and does not count against
+    an attempt's time, and never more requests than connections reach httpx."""
+
+    def __init__(self, config: Configuration) -> None:
+        sizes = [SHARD] * (config.pool_size // SHARD) + [config.pool_size % SHARD]
+        sizes = [size for size in sizes if size]
+        tls = httpx.create_ssl_context(verify=config.verify_ssl)  # one for every shard
+        self.clients = [_http_client(config, size, tls) for size in sizes]
+        self._free: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
+        for client, size in zip(self.clients, sizes, strict=True):
+            for _ in range(size):  # last in, first out: warm connections are used again
+                self._free.put_nowait(client)
+
+    @contextlib.asynccontextmanager
+    async def place(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The shard of a free connection, held until the block ends."""
+        client = await self._free.get()
+        try:
+            yield client
+        finally:
+            self._free.put_nowait(client)
+
+    @property
+    def is_closed(self) -> bool:
+        return all(client.is_closed for client in self.clients)
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+def _http_client(config: Configuration, connections: int,
+                 tls: ssl.SSLContext) -> httpx.AsyncClient:
+    """One shard: its timeouts and TLS verification, redirects never followed."""
     timeout = config.timeout
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    # no pool timeout: requests wait for a connection in AsyncHttpClient.slots
+    # no pool timeout: requests wait for a connection in ConnectionPool.place
     return httpx.AsyncClient(
         timeout=httpx.Timeout(read, connect=connect, pool=None),
-        limits=httpx.Limits(max_connections=config.pool_size,
-                            max_keepalive_connections=config.pool_size),
-        verify=config.verify_ssl, follow_redirects=False, trust_env=False)
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        verify=tls, follow_redirects=False, trust_env=False)
 
 
 class AsyncHttpClient(HttpBase):
     """The async twin of :class:`~basecrm_like.http.transport.HttpClient`: the same
     methods, each a coroutine, returning ``(status, headers, body)``.
 
-    One ``httpx.AsyncClient`` holds the pool; :meth:`aclose` closes it.
+    A :class:`ConnectionPool` holds the connections; :meth:`aclose` closes it.
     """
 
     def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
                  token_source: AsyncTokenSource | None = None,
-                 pool: httpx.AsyncClient | None = None, hooks: Hooks | None = None,
-                 tracer: Tracer | None | Any = KEEP,
-                 slots: asyncio.Semaphore | None = None) -> None:
-        """``pool`` and ``slots`` (one per connection of the pool) are shared by
-        ``with_options`` copies."""
+                 pool: ConnectionPool | None = None, hooks: Hooks | None = None,
+                 tracer: Tracer | None | Any = KEEP) -> None:
+        """``pool`` is shared by ``with_options`` copies."""
         super().__init__(config, limiter, token_source, hooks, tracer)
-        self.pool = pool if pool is not None else build_pool(config)
-        self.slots = slots if slots is not None else asyncio.Semaphore(config.pool_size)
+        self.pool = pool if pool is not None else ConnectionPool(config)
         timeout = config.timeout
         self._budget = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         self.retry: ApiRetry = build_retry(config.max_retries, config.backoff_factor,
@@ -97,8 +134,7 @@ class AsyncHttpClient(HttpBase):
         config = derived_config(self.config, timeout, max_retries, headers)
         return AsyncHttpClient(config, limiter=self._limiter if limiter is KEEP else limiter,
                                token_source=self._token_source, pool=self.pool,
-                               hooks=self.hooks.merged(hooks), tracer=self.tracer,
-                               slots=self.slots)
+                               hooks=self.hooks.merged(hooks), tracer=self.tracer)
 
     def with_limiter(self, limiter: Limiter | None) -> AsyncHttpClient:
         return self.with_options(limiter=limiter)
@@ -211,13 +247,12 @@ class AsyncHttpClient(HttpBase):
             log_request(prepared.method, prepared.url, prepared.query, prepared.data,
                         prepared.headers, self.redact)
         try:
-            # A free connection first: tasks queue here, where waiting is cheap and does
-            # not count against the attempt's time. Then the whole attempt in its budget,
-            # as the requests transport's deadline guard does.
-            async with self.slots:
-                resp = await asyncio.wait_for(self.pool.request(
+            # a free connection first, then the whole attempt in its budget, as the
+            # requests transport's deadline guard does
+            async with self.pool.place() as client, _within(self._budget):
+                resp = await client.request(
                     prepared.method, prepared.url, params=list(prepared.query) or None,
-                    content=prepared.data, headers=prepared.headers), self._budget)
+                    content=prepared.data, headers=prepared.headers)
         except asyncio.TimeoutError:
             raise _CutOff(None, prepared.url, "no whole answer in time") from None  # type: ignore[arg-type]
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -275,6 +310,25 @@ class _Watch:
         self.hooks.emit(RequestEvent("response", self.method, self.url, attempts,
                                      resp.status_code, time.perf_counter() - self.started,
                                      resp.headers.get("X-Request-Id")))
+
+
+@contextlib.asynccontextmanager
+async def _within(seconds: float) -> AsyncIterator[None]:
+    """``asyncio.timeout`` (no task per attempt); ``wait_for``'s cancellation before 3.11."""
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is not None:
+        async with timeout(seconds):
+            yield
+        return
+    task = asyncio.current_task()
+    assert task is not None
+    handle = asyncio.get_running_loop().call_later(seconds, task.cancel)
+    try:
+        yield
+    except asyncio.CancelledError:
+        raise asyncio.TimeoutError from None
+    finally:
+        handle.cancel()
 
 
 def _describe(exc: BaseException) -> str:
