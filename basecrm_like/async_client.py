@@ -19,7 +19,6 @@ from .oauth import TokenManager
 from .oauth.async_manager import AsyncTokenManager
 from .services import ReferenceCache, ServiceDirectory
 from .services.async_base import ASYNC_SERVICE_CLASSES, AsyncService
-from .support.suggest import suggestion
 from .sync.async_wire import AsyncSyncService
 
 if TYPE_CHECKING:
@@ -84,10 +83,9 @@ class AsyncClient:
 
     def __getattr__(self, name: str) -> AsyncService:
         # one service per catalog resource, built on first use, shared afterwards
-        if name in ASYNC_SERVICE_CLASSES and "_services" in self.__dict__:
-            return self._services[name]  # type: ignore[return-value]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
-                             f"{suggestion(name, ASYNC_SERVICE_CLASSES)}")
+        if "_services" not in self.__dict__:
+            raise AttributeError(name)
+        return self._services.attribute_of(self, name)  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"<basecrm_like.AsyncClient base_url={self.config.base_url!r}>"

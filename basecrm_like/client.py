@@ -14,7 +14,6 @@ from .models import ModelFactory
 from .oauth import TokenManager
 from .search import SearchService
 from .services import ReferenceCache, ServiceDirectory
-from .support.suggest import suggestion
 from .sync import SyncService
 
 if TYPE_CHECKING:
@@ -108,10 +107,9 @@ class Client:
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
-        if name in services.SERVICE_CLASSES and "_services" in self.__dict__:
-            return self._services[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
-                             f"{suggestion(name, services.SERVICE_CLASSES)}")
+        if "_services" not in self.__dict__:
+            raise AttributeError(name)
+        return self._services.attribute_of(self, name)
 
     def __repr__(self) -> str:
         return f"<basecrm_like.Client base_url={self.config.base_url!r}>"

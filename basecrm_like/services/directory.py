@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from ..http.transport import HttpClient
+from ..support.suggest import suggestion
 from .base import RecordFactory, Service
 from .cache import ReferenceCache
 from .named import SERVICE_CLASSES
@@ -35,6 +36,14 @@ class ServiceDirectory(Mapping[str, Service]):
                               siblings=self)
                 self._built[name] = service
             return service
+
+    def attribute_of(self, owner: object, name: str) -> Service:
+        """``owner.<name>`` for a client: the service ``name``, or the AttributeError
+        Python would raise, with a suggestion."""
+        if name in self._classes:
+            return self[name]
+        raise AttributeError(f"{type(owner).__name__!r} object has no attribute {name!r}"
+                             f"{suggestion(name, self._classes)}")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._classes)
