@@ -13,7 +13,8 @@ import contextlib
 import dataclasses
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import httpx
@@ -60,7 +61,7 @@ SHARD = 8
 
 class ConnectionPool:
     """``pool_size`` connections, held by ``httpx.AsyncClient`` shards of at most
-    :data:`SHARD` each. A task takes a free connection's place with :meth:`place` before
+    :data:`SHARD` each. A task takes a free connection's place with :meth:`take` before
     sending: tasks queue here, where waiting is cheap and does not count against
     an attempt's time, and never more requests than connections reach httpx."""
 
@@ -74,14 +75,12 @@ class ConnectionPool:
             for _ in range(size):  # last in, first out: warm connections are used again
                 self._free.put_nowait(client)
 
-    @contextlib.asynccontextmanager
-    async def place(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The shard of a free connection, held until the block ends."""
-        client = await self._free.get()
-        try:
-            yield client
-        finally:
-            self._free.put_nowait(client)
+    async def take(self) -> httpx.AsyncClient:
+        """The shard of a free connection, waiting for one; :meth:`give` it back after."""
+        return await self._free.get()
+
+    def give(self, client: httpx.AsyncClient) -> None:
+        self._free.put_nowait(client)
 
     @property
     def is_closed(self) -> bool:
@@ -97,7 +96,7 @@ def _http_client(config: Configuration, connections: int,
     """One shard: its timeouts and TLS verification, redirects never followed."""
     timeout = config.timeout
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    # no pool timeout: requests wait for a connection in ConnectionPool.place
+    # no pool timeout: requests wait for a connection in ConnectionPool.take
     return httpx.AsyncClient(
         timeout=httpx.Timeout(read, connect=connect, pool=None),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
@@ -249,10 +248,14 @@ class AsyncHttpClient(HttpBase):
         try:
             # a free connection first, then the whole attempt in its budget, as the
             # requests transport's deadline guard does
-            async with self.pool.place() as client, _within(self._budget):
-                resp = await client.request(
-                    prepared.method, prepared.url, params=list(prepared.query) or None,
-                    content=prepared.data, headers=prepared.headers)
+            client = await self.pool.take()
+            try:
+                async with _within(self._budget):
+                    resp = await client.request(
+                        prepared.method, prepared.url, params=list(prepared.query) or None,
+                        content=prepared.data, headers=prepared.headers)
+            finally:
+                self.pool.give(client)
         except asyncio.TimeoutError:
             raise _CutOff(None, prepared.url, "no whole answer in time") from None  # type: ignore[arg-type]
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -313,13 +316,8 @@ class _Watch:
 
 
 @contextlib.asynccontextmanager
-async def _within(seconds: float) -> AsyncIterator[None]:
-    """``asyncio.timeout`` (no task per attempt); ``wait_for``'s cancellation before 3.11."""
-    timeout = getattr(asyncio, "timeout", None)
-    if timeout is not None:
-        async with timeout(seconds):
-            yield
-        return
+async def _cancel_after(seconds: float) -> AsyncIterator[None]:
+    """``asyncio.timeout`` for Python 3.10: cancel the task, raise TimeoutError."""
     task = asyncio.current_task()
     assert task is not None
     handle = asyncio.get_running_loop().call_later(seconds, task.cancel)
@@ -329,6 +327,11 @@ async def _within(seconds: float) -> AsyncIterator[None]:
         raise asyncio.TimeoutError from None
     finally:
         handle.cancel()
+
+
+#: the attempt's time limit, without a task of its own (``wait_for`` makes one)
+_within: Callable[[float], AbstractAsyncContextManager[Any]] = getattr(
+    asyncio, "timeout", _cancel_after)
 
 
 def _describe(exc: BaseException) -> str:
