@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -68,7 +69,7 @@ class ConnectionPool:
     def __init__(self, config: Configuration) -> None:
         sizes = [SHARD] * (config.pool_size // SHARD) + [config.pool_size % SHARD]
         sizes = [size for size in sizes if size]
-        tls = httpx.create_ssl_context(verify=config.verify_ssl)  # one for every shard
+        tls = _tls_context(config.verify_ssl)  # one for every shard
         self.clients = [_http_client(config, size, tls) for size in sizes]
         self._free: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
         for client, size in zip(self.clients, sizes, strict=True):
@@ -89,6 +90,15 @@ class ConnectionPool:
     async def aclose(self) -> None:
         for client in self.clients:
             await client.aclose()
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    """``verify_ssl`` as an SSL context: a CA bundle file or directory, on or off."""
+    if isinstance(verify, str):
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify)
 
 
 def _http_client(config: Configuration, connections: int,
