@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
+from .answers import lost_answer_error
 from .common import KEEP, HttpBase, derived_config
 from .config import Configuration
 from .deadlines import deadline_error
@@ -261,9 +262,10 @@ class AsyncHttpClient(HttpBase):
             client = await self.pool.take()
             try:
                 async with _within(self._budget):
-                    resp = await client.request(
+                    resp = await client.send(client.build_request(
                         prepared.method, prepared.url, params=list(prepared.query) or None,
-                        content=prepared.data, headers=prepared.headers)
+                        content=prepared.data, headers=prepared.headers), stream=True)
+                    await _read_whole(resp, prepared)
             finally:
                 self.pool.give(client)
         except asyncio.TimeoutError:
@@ -323,6 +325,19 @@ class _Watch:
         self.hooks.emit(RequestEvent("response", self.method, self.url, attempts,
                                      resp.status_code, time.perf_counter() - self.started,
                                      resp.headers.get("X-Request-Id")))
+
+
+async def _read_whole(resp: httpx.Response, prepared: PreparedRequest) -> None:
+    """The body of an answer whose head arrived; cut short, it is the typed
+    ConnectionError saying the server may have applied the request (never retried)."""
+    try:
+        await resp.aread()
+    except httpx.TransportError as exc:
+        await resp.aclose()
+        raise lost_answer_error(prepared.method, httpx.URL(prepared.url).path, exc) from None
+    except BaseException:  # cancelled or out of time: give the connection back closed
+        await resp.aclose()
+        raise
 
 
 @contextlib.asynccontextmanager

@@ -132,9 +132,10 @@ def test_each_retried_attempt_gets_its_own_deadline(client_for: ClientFor) -> No
         assert server.hung_up.wait(10)
 
 
-def test_truncated_answer_is_the_typed_connection_error_after_sending() -> None:
+def test_truncated_answer_is_the_typed_connection_error_after_sending(
+        make_client: Callable[..., Client]) -> None:
     with serve() as mock, truncating_proxy(mock.url) as proxy:
-        client = Client(access_token=mock.token, base_url=proxy.url, max_retries=0)
+        client = make_client(access_token=mock.token, base_url=proxy.url, max_retries=0)
         with pytest.raises(ConnectionError, match="lost while the answer was arriving") as info:
             client.contacts.create(last_name="Ada")
         assert info.value.request_sent is True
