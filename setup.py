@@ -14,7 +14,8 @@ MOCK = ["Werkzeug>=2.3", "waitress>=2.1"]
 POSTGRES = ["SQLAlchemy>=2.0", "psycopg[binary]>=3.1"]
 OTEL = ["opentelemetry-api>=1.20"]
 RATELIMIT = ["pyrate-limiter>=4.5", "filelock>=3.12", "redis>=5.0"]
-TEST = CLI + MOCK + OTEL + RATELIMIT + [
+ASYNC = ["httpx>=0.25"]
+TEST = CLI + MOCK + OTEL + RATELIMIT + ASYNC + [
     "opentelemetry-sdk>=1.20",
     "pytest>=7.4",
     "pytest-timeout>=2.1",
@@ -52,7 +53,8 @@ setup(
     python_requires=">=3.10",
     install_requires=["requests>=2.28", "urllib3>=2.0", "munch>=2.5"],
     extras_require={"cli": CLI, "mock": MOCK, "test": TEST, "docs": DOCS,
-                    "postgres": POSTGRES, "otel": OTEL, "ratelimit": RATELIMIT},
+                    "postgres": POSTGRES, "otel": OTEL, "ratelimit": RATELIMIT,
+                    "async": ASYNC},
     entry_points={
         "console_scripts": ["basecrm-like = basecrm_like.cli:main"],
         "pytest11": ["basecrm_like = basecrm_like.mock.pytest_plugin"],

@@ -8,6 +8,8 @@ A drop-in for the official ``basecrm`` 1.x package::
     coffeeshop = client.contacts.create(name="Coffee Shop", is_organization=True)
     deal = client.deals.create(name="Chemex", contact_id=coffeeshop.id, value="99.90")
 """
+from typing import TYPE_CHECKING
+
 from .client import Client
 from .http.config import Configuration
 from .http.encoding import Coercion
@@ -61,8 +63,19 @@ from .services import (
 from .sync import Sync, SyncService
 from .version import VERSION
 
+if TYPE_CHECKING:
+    from .async_client import AsyncClient
+
+
+def __getattr__(name: str) -> object:
+    # AsyncClient needs the async extra (httpx): imported when first asked for
+    if name == "AsyncClient":
+        from .async_client import AsyncClient
+        return AsyncClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
-    "VERSION", "Error", "Client", "Coercion", "Configuration", "HttpClient", "Service", "Sync", "SyncService",
+    "VERSION", "Error", "Client", "AsyncClient", "Coercion", "Configuration", "HttpClient", "Service", "Sync", "SyncService",
     "BaseError", "ConfigurationError", "ConnectionError", "RateLimitError", "RequestError",
     "ResourceError", "ServerError", "TimeoutError", "UnknownAttributeError",
     "AccountsService", "AssociatedContactsService", "CallOutcomesService", "CallsService",

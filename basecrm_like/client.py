@@ -9,13 +9,12 @@ from .bulk import BulkService
 from .firehose import FirehoseService
 from .http.config import ClientOptions, Configuration
 from .http.exchange import ApiResponse
-from .http.shared_ratelimit import build_limiter
+from .http.shared_ratelimit import build_limiter, derived_http_client
 from .http.transport import KEEP, HttpClient
 from .models import ModelFactory
 from .oauth import TokenManager
 from .search import SearchService
 from .services import ReferenceCache, ServiceDirectory
-from .support.suggest import suggestion
 from .sync import SyncService
 
 if TYPE_CHECKING:
@@ -99,24 +98,18 @@ class Client:
 
             client.with_options(timeout=5, max_retries=0).contacts.retrieve(1)
         """
-        limiter: Any = KEEP
-        if rate_limit is not KEEP:
-            limiter = build_limiter(rate_limit, self.config.rate_limit_store)
-        http_client = self.http_client.with_options(
-            timeout=timeout, max_retries=max_retries, headers=headers, limiter=limiter,
-            hooks=hooks)
+        http_client = derived_http_client(self.http_client, timeout=timeout,
+                                          max_retries=max_retries, headers=headers,
+                                          rate_limit=rate_limit, hooks=hooks)
         derived = object.__new__(Client)
         derived._compose(http_client, self.cache, self._records)
         return derived
 
     def __getattr__(self, name: str) -> services.Service:
         # the services declared above: built on first use, shared afterwards
-        if name in services.SERVICE_CLASSES and "_services" in self.__dict__:
-            # kept as an attribute: the next lookup does not come here
-            service = self.__dict__[name] = self._services[name]
-            return service
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
-                             f"{suggestion(name, services.SERVICE_CLASSES)}")
+        if "_services" not in self.__dict__:
+            raise AttributeError(name)
+        return self._services.attribute_of(self, name)
 
     def __repr__(self) -> str:
         return f"<basecrm_like.Client base_url={self.config.base_url!r}>"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from munch import Munch
+
 import basecrm_like
 from basecrm_like.models import Collection, Contact, Deal, Stage
 
@@ -33,3 +35,11 @@ def hot_deal_names(client: basecrm_like.Client) -> list[str]:
         if deal.name is not None:
             names.append(deal.name)
     return names
+
+
+async def async_contact_names(client: basecrm_like.AsyncClient) -> list[str]:
+    one: Munch = await client.contacts.retrieve(1)
+    many: list[Munch] = await client.contacts.retrieve_many([1, 2], concurrency=2)
+    names = [str(c.name) async for c in client.contacts.iterate(is_organization=True)]
+    gone: bool = await client.contacts.destroy(one.id)
+    return [*names, *(str(m.name) for m in many)] if gone else names

@@ -65,17 +65,22 @@ def read_whole(resp: requests.Response, method: str, path: str, deadline: float)
         resp.close()
         if isinstance(exc, errors.TimeoutError):
             raise
-        lost = errors.ConnectionError(
-            f"{method} {path}: the connection was lost while the answer was arriving "
-            f"({type(exc).__name__}); the server received the request and may have applied it: "
-            "for a write, check whether it was applied before sending it again")
-        lost.request_sent = True
-        raise lost from None
+        raise lost_answer_error(method, path, exc) from None
     body = b"".join(chunks)
     # what requests would have done itself without stream=True
     resp._content = body  # noqa: SLF001
     resp._content_consumed = True  # type: ignore[attr-defined]  # noqa: SLF001
     return body
+
+
+def lost_answer_error(method: str, path: str, cause: BaseException) -> errors.ConnectionError:
+    """An answer cut short: the typed ConnectionError with ``request_sent=True``."""
+    lost = errors.ConnectionError(
+        f"{method} {path}: the connection was lost while the answer was arriving "
+        f"({type(cause).__name__}); the server received the request and may have applied it: "
+        "for a write, check whether it was applied before sending it again")
+    lost.request_sent = True
+    return lost
 
 
 def _arriving(resp: requests.Response) -> Iterator[bytes]:

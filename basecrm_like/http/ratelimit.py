@@ -88,6 +88,17 @@ class TokenBucket:
     # -- the throttle hook -------------------------------------------------------
     def acquire(self) -> float:
         """Wait for a permit; returns the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+            return wait
+        return 0.0
+
+    def reserve(self) -> float:
+        """Book a permit without waiting; returns the seconds to wait before using it.
+
+        The async client awaits this pause instead of blocking its event loop.
+        """
         with self._lock:
             self.acquired += 1
             now = self._clock()
@@ -99,11 +110,7 @@ class TokenBucket:
                 self._next = slot + interval
             else:
                 slot = max(self._next, now)   # unlimited, except for a 429 pause
-            wait = slot - now
-        if wait > 0:
-            self._sleep(wait)
-            return wait
-        return 0.0
+            return slot - now
 
     __call__ = acquire
 

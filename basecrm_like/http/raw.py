@@ -11,7 +11,8 @@ travel in a context variable of the calling thread.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
+import inspect
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from ..support.frozen import replaced
@@ -56,10 +57,26 @@ def with_response(call: Callable[..., Any]) -> Callable[..., ApiResponse]:
             result = call(*args, **kwargs)
         finally:
             captured_responses.reset(token)
-        if not answers:
-            raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
-        answer = answers[-1]
-        # most actions hand back the very record they were answered (no copy needed)
-        return answer if answer.data is result else replaced(answer, data=result)
+        if inspect.isawaitable(result):  # an async client's action: capture while it runs
+            return _awaited(call, result)  # type: ignore[return-value]
+        return _last(call, answers, result)
 
     return run
+
+
+async def _awaited(call: Callable[..., Any], pending: Awaitable[Any]) -> ApiResponse:
+    answers: list[ApiResponse] = []
+    token = captured_responses.set(answers)
+    try:
+        result = await pending
+    finally:
+        captured_responses.reset(token)
+    return _last(call, answers, result)
+
+
+def _last(call: Callable[..., Any], answers: list[ApiResponse], result: Any) -> ApiResponse:
+    if not answers:
+        raise RuntimeError(f"{getattr(call, '__qualname__', call)} sent no request")
+    answer = answers[-1]
+    # most actions hand back the very record they were answered (no copy needed)
+    return answer if answer.data is result else replaced(answer, data=result)

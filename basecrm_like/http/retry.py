@@ -153,3 +153,29 @@ def _requested_seconds(headers: Mapping[str, str] | None) -> float | None:
     return seconds
 
 
+
+
+class AttemptAnswer:
+    """An answer as urllib3's :class:`Retry` reads it, for a transport that is not urllib3.
+
+    ``Retry.increment`` and ``Retry.get_retry_after`` read ``status``, ``headers``
+    and ``get_redirect_location()``; the async transport hands them this, so the
+    retry policy above decides for both transports.
+    """
+
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        self.status = status
+        self.headers = headers
+
+    def get_redirect_location(self) -> bool:
+        return False  # redirects are never followed: they are answers
+
+
+def retry_pause(retry: Retry, answer: AttemptAnswer | None = None) -> float:
+    """The seconds ``retry.sleep(answer)`` would sleep, without sleeping: the server's
+    ``Retry-After`` when it sent one, else the backoff with jitter."""
+    if answer is not None and retry.respect_retry_after_header:
+        after = retry.get_retry_after(answer)  # type: ignore[arg-type]
+        if after:
+            return after
+    return retry.get_backoff_time()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .common import KEEP
 from .errors import ConfigurationError
 from .ratelimit import DEFAULT_PAUSE, TokenBucket
 from .retry import Limiter, parse_retry_after
@@ -160,3 +161,16 @@ def _pyrate_limiter(rate: float, store: str, key: str) -> Any:
 
 def _table_name(key: str) -> str:
     return "rate_" + "".join(c if c.isalnum() else "_" for c in key)
+
+
+def derived_http_client(http_client: Any, *, timeout: Any, max_retries: Any,
+                        headers: Mapping[str, str] | None, rate_limit: Any,
+                        hooks: Mapping[str, Any] | None) -> Any:
+    """``http_client.with_options(...)`` for a client's ``with_options``: a ``rate_limit``
+    (requests per second; 0 or None for none) becomes a limiter drawing from the same
+    ``rate_limit_store`` when one is set, else a bucket of its own."""
+    limiter: Any = KEEP
+    if rate_limit is not KEEP:
+        limiter = build_limiter(rate_limit, http_client.config.rate_limit_store)
+    return http_client.with_options(timeout=timeout, max_retries=max_retries, headers=headers,
+                                    limiter=limiter, hooks=hooks)

@@ -9,47 +9,49 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from ..support.frozen import build
 from . import errors
-from .answers import decode_answer, is_json_type, read_whole, redirect_error
+from .answers import read_whole
+from .common import KEEP as KEEP
+from .common import HttpBase, derived_config
 from .config import Configuration
 from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_error
-from .derived import derived_config
-from .encoding import decode_json
-from .envelopes import unwrap_envelope
 from .exchange import (
     ApiResponse,
     PreparedRequest,
     RequestEvent,
-    capture,
     captured_responses,
     prepare_request,
-    resolve_url,
 )
 from .hooks import Hook, Hooks
-from .logging import enable_verbose_logging, log_request, log_response, request_logging
+from .logging import log_request, log_response, request_logging
 from .option_checks import check_token_characters
+from .outcome import (
+    ERROR_EXCERPT as ERROR_EXCERPT,
+)
+from .outcome import (
+    check_status,
+    rejected_token,
+    renewal_due,
+    timeout_error,
+    unreachable_error,
+    whole_answer,
+)
 from .pools import session_sharing_pools
-from .redaction import redact_secrets, url_password
 from .retry import (
     ApiRetry,
     Limiter,
     attempt_limiter,
     attempt_observer,
     build_retry,
-    capped_retry_after,
-    parse_retry_after,
 )
-from .tracing import Tracer, load_tracer
-
-ERROR_EXCERPT = 200
+from .tracing import Tracer
 
 
 class TokenSource(Protocol):
@@ -62,18 +64,12 @@ class TokenSource(Protocol):
     def secrets(self) -> list[str]: ...
 
 
-#: "leave this option as it is" for :meth:`HttpClient.with_options`
-KEEP: Any = object()
-
-
-class HttpClient:
+class HttpClient(HttpBase):
     """Sends requests to ``{base_url}/v2{url}`` and returns ``(status, headers, body)``.
 
     Same methods and return values as the official client, over one pooled
     ``requests.Session`` with retries. Safe to share between threads.
     """
-
-    API_VERSION = "/v2"
 
     def __init__(self, config: Configuration, *, limiter: Limiter | None = None,
                  token_source: TokenSource | None = None,
@@ -83,11 +79,9 @@ class HttpClient:
         ``token_source`` supplies the bearer token instead of ``config.access_token``
         (OAuth2); ``session`` shares another HttpClient's pooled session; ``hooks``
         replace those of ``config.hooks`` and ``tracer`` the one ``config.tracing`` asks for."""
-        self.config = config
+        super().__init__(config, limiter, token_source, hooks, tracer)
         own_session = session is None and config.session is None
         self.session = session or config.session or requests.Session()
-        self._limiter = limiter
-        self._token_source = token_source
         if not isinstance(getattr(self.session.get_adapter(config.base_url), "max_retries", None),
                           ApiRetry):
             adapter = DeadlineAdapter(
@@ -99,23 +93,6 @@ class HttpClient:
             # Your own session keeps its adapters elsewhere; ours serves the API host.
             for prefix in ("https://", "http://") if own_session else (config.base_url,):
                 self.session.mount(prefix, adapter)
-        if config.verbose:
-            enable_verbose_logging()
-        self.hooks = hooks if hooks is not None else Hooks(config.hooks)
-        self.tracer: Tracer | None = load_tracer(config.tracing) if tracer is KEEP else tracer
-
-    @property
-    def limiter(self) -> Limiter | None:
-        """The rate limiter every request of this HttpClient goes through, if any."""
-        return self._limiter
-
-    @property
-    def token_source(self) -> TokenSource | None:
-        """Where bearer tokens come from when not ``config.access_token`` (OAuth2)."""
-        return self._token_source
-
-    #: the name the OAuth2 code and its tests know the token source by
-    token_manager = token_source
 
     def with_limiter(self, limiter: Limiter | None) -> HttpClient:
         """A new HttpClient over the same session, pool and token source, with ``limiter``.
@@ -135,14 +112,7 @@ class HttpClient:
         different ``max_retries`` needs adapters of its own, which share this
         session's pool managers, so connections are still shared.
         """
-        changes: dict[str, Any] = {}
-        if timeout is not KEEP:
-            changes["timeout"] = timeout
-        if max_retries is not KEEP:
-            changes["max_retries"] = max_retries
-        if headers:
-            changes["headers"] = {**(self.config.headers or {}), **headers}
-        config = derived_config(self.config, changes)
+        config = derived_config(self.config, timeout, max_retries, headers)
         session = self.session
         if config.max_retries != self.config.max_retries:
             session = session_sharing_pools(session, build_retry(
@@ -205,32 +175,21 @@ class HttpClient:
             user_agent=self.config.user_agent, params=params, body=body, envelope=envelope,
             headers=headers, default_headers=self.config.headers)
         resp, attempts = self.send_observed(prepared)
-        if resp.status_code == 401 and self._token_source is not None \
-                and not (headers and "Authorization" in headers):
+        if renewal_due(resp.status_code, self._token_source, headers):
             # an expired OAuth2 token: refresh once, then repeat the request once
-            if self._token_source.renew(prepared.headers["Authorization"].partition(" ")[2]):
+            if self._token_source.renew(rejected_token(prepared)):
                 prepared = dataclasses.replace(
                     prepared, headers={**prepared.headers, "Authorization": self.authorization()})
                 resp, more = self.send_observed(prepared, attempts)
                 attempts += more
-        if 300 <= resp.status_code < 400:
-            raise redirect_error(resp, prepared.method, _path_of(prepared.url), self.redact)
-        if not 200 <= resp.status_code < 300:
-            raise self.error_for(resp)
+        check_status(resp, prepared, self.redact)
         return prepared, resp, attempts
 
     def _answer(self, prepared: PreparedRequest, resp: requests.Response, attempts: int,
                 envelope: bool, parse: bool) -> ApiResponse:
         """The whole answer, handed to a raw-response call running in this context too."""
-        answer = build(ApiResponse, {
-            "status": resp.status_code, "headers": resp.headers,
-            "data": self.decode_success(resp, prepared.method, prepared.url, envelope) if parse
-            else resp.content,
-            "content": resp.content, "elapsed": resp.elapsed.total_seconds(),
-            "attempts": attempts, "method": prepared.method, "request_url": prepared.url,
-            "request_query": tuple(prepared.query)})
-        capture(answer)
-        return answer
+        return whole_answer(resp, prepared, attempts, envelope=envelope, parse=parse,
+                            redact=self.redact)
 
     def send_observed(self, prepared: PreparedRequest,
                       earlier_attempts: int = 0) -> tuple[requests.Response, int]:
@@ -270,10 +229,6 @@ class HttpClient:
         return resp, attempts
 
     # -- building blocks ------------------------------------------------------
-    def build_url(self, url: str) -> str:
-        """``/contacts`` is a v2 path; ``/v2/...`` and ``/v3/...`` are taken as given."""
-        return resolve_url(self.config.base_url, url)
-
     def authorization(self) -> str:
         if self._token_source is not None:
             token = self._token_source.access_token()
@@ -341,10 +296,8 @@ class HttpClient:
                 raise deadline_error(method, _path_of(url), self.config.timeout) from None
             if _is_read_timeout(exc):
                 raise self._timeout_error(method, url) from None
-            raise errors.ConnectionError(self.redact(
-                f"{method} {_path_of(url)}: cannot reach {self._host_of(url)} "
-                f"({_root_cause(exc)}); check base_url and the network, then retry", secrets),
-            ) from None
+            raise unreachable_error(method, url, self.config.base_url, _root_cause(exc),
+                                    self._redactor(secrets)) from None
         finally:
             guard.disarm()
             current_guard.reset(guarded)
@@ -356,80 +309,8 @@ class HttpClient:
             self._limiter.observe(resp.status_code, resp.headers)
         return resp
 
-    def _host_of(self, url: str) -> str:
-        if url.startswith(self.config.base_url):
-            return self.config.base_url
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
-
     def _timeout_error(self, method: str, url: str) -> errors.TimeoutError:
-        # requests' own request object is left off our errors: its headers and
-        # body hold the token, a form's code or refresh token
-        return errors.TimeoutError(
-            f"{method} {_path_of(url)} timed out after {self.config.timeout!r} s; "
-            "raise the timeout option or retry later",
-        )
-
-    def decode_success(self, resp: requests.Response, method: str, url: str,
-                       envelope: bool) -> Any:
-        """The result of a 2xx answer: its JSON (unwrapped with ``envelope``), a file's
-        bytes, or :class:`~.errors.UnexpectedResponseError` for any other body."""
-        path = _path_of(url)
-        decoded = decode_answer(resp, method, path, self.redact, decode_json)
-        if not resp.content or not envelope:
-            return decoded
-        return unwrap_envelope(decoded)
-
-    def error_for(self, resp: requests.Response) -> errors.BaseError:
-        """The typed error for an answer, whatever its body looks like.
-
-        The body is redacted first: a server echoing a token back must not put
-        it into an exception message that ends up in a log.
-        """
-        status = resp.status_code
-        text = self.redact(resp.text) if resp.content else ""
-        payload: Any = None
-        if is_json_type(resp.headers.get("Content-Type", "")):
-            try:
-                payload = json.loads(text)
-            except (ValueError, RecursionError):
-                payload = None
-        error_list: list[Any] = []
-        logref = resp.headers.get("X-Request-Id")
-        excerpt = None
-        if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
-            error_list = [e for e in payload["errors"] if isinstance(e, dict)]
-            meta = payload.get("meta")
-            if isinstance(meta, dict) and meta.get("logref"):
-                logref = str(meta["logref"])
-        else:
-            excerpt = text[:ERROR_EXCERPT]
-        args = (status, logref, error_list, resp.headers, excerpt)
-        if status == 422:
-            return errors.ResourceError(*args)
-        if status == 429:
-            return errors.RateLimitError(*args, retry_after=parse_retry_after(resp.headers),
-                                         requested_retry_after=capped_retry_after(resp.headers))
-        if 400 <= status < 500:
-            return errors.RequestError(*args)
-        return errors.ServerError(*args)
-
-    # -- secrets ------------------------------------------------------------------
-    def _redactor(self, extra: tuple[str, ...]) -> Callable[[str], str]:
-        return lambda text: self.redact(text, extra)
-
-    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
-        return redact_secrets(text, [*self.secrets(), *extra])
-
-    def secrets(self) -> Iterable[str]:
-        """Values that must never be logged; OAuth adds its tokens here."""
-        values = [self.config.access_token] if self.config.access_token else []
-        password = url_password(self.config.base_url)
-        if password:
-            values.append(password)
-        if self._token_source is not None:
-            values.extend(self._token_source.secrets())
-        return values
+        return timeout_error(method, url, self.config.timeout)
 
 
 def _read_timeout(config: Configuration) -> float:

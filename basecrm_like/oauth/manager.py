@@ -68,15 +68,23 @@ class TokenManager:
 
     def access_token(self) -> str:
         """A usable access token, refreshing first if it is about to expire."""
-        token = self._token
-        if self._unsaved is None and not self._expiring(token):
-            return token.access_token
+        usable = self.usable_token()
+        if usable is not None:
+            return usable
         with self._lock:
             if self._unsaved is not None:
                 self._install(self._unsaved)
             if self._expiring(self._token):
                 self._refresh_locked("expiring")
             return self._token.access_token
+
+    def usable_token(self) -> str | None:
+        """The access token when it can be used as it is (no refresh, nothing to save),
+        else None: what :meth:`access_token` decides without waiting for anything."""
+        token = self._token
+        if self._unsaved is None and not self._expiring(token):
+            return token.access_token
+        return None
 
     def renew(self, rejected: str) -> bool:
         """After a 401 for ``rejected``: get a token to repeat the request with.

@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from ..http.transport import HttpClient
+from ..support.suggest import suggestion
 from .base import RecordFactory, Service
 from .cache import ReferenceCache
 from .named import SERVICE_CLASSES
@@ -15,7 +16,11 @@ class ServiceDirectory(Mapping[str, Service]):
     record factory, and handed this directory to find its siblings (``deal.stage``)."""
 
     def __init__(self, http_client: HttpClient, *, cache: ReferenceCache | None = None,
-                 records: RecordFactory | None = None) -> None:
+                 records: RecordFactory | None = None,
+                 classes: Mapping[str, type[Service]] = SERVICE_CLASSES) -> None:
+        """``classes`` are the service classes by catalog name (the async ones for the
+        async client)."""
+        self._classes = classes
         self._http_client = http_client
         self._cache = cache
         self._records = records
@@ -23,7 +28,7 @@ class ServiceDirectory(Mapping[str, Service]):
         self._built: dict[str, Service] = {}
 
     def __getitem__(self, name: str) -> Service:
-        cls = SERVICE_CLASSES[name]
+        cls = self._classes[name]
         with self._lock:
             service = self._built.get(name)
             if service is None:
@@ -32,8 +37,18 @@ class ServiceDirectory(Mapping[str, Service]):
                 self._built[name] = service
             return service
 
+    def attribute_of(self, owner: object, name: str) -> Service:
+        """``owner.<name>`` for a client: the service ``name``, or the AttributeError
+        Python would raise, with a suggestion. The service is kept on ``owner``, so
+        the next lookup does not come here."""
+        if name in self._classes:
+            service = vars(owner)[name] = self[name]
+            return service
+        raise AttributeError(f"{type(owner).__name__!r} object has no attribute {name!r}"
+                             f"{suggestion(name, self._classes)}")
+
     def __iter__(self) -> Iterator[str]:
-        return iter(SERVICE_CLASSES)
+        return iter(self._classes)
 
     def __len__(self) -> int:
-        return len(SERVICE_CLASSES)
+        return len(self._classes)

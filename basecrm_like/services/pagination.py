@@ -5,7 +5,7 @@ same memory as walking 100.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from ..http.errors import BadValueError
@@ -24,14 +24,31 @@ def iterate_pages(
 
     ``fetch_page(page, per_page)`` returns one page's items.
     """
-    page = first_page
-    while True:
+    page: int | None = first_page
+    while page is not None:
         items = fetch_page(page, per_page)
         yield from items
-        if len(items) < per_page:
-            return
-        page += 1
+        page = following_page(page, len(items), per_page)
         del items
+
+
+async def aiterate_pages(
+    fetch_page: Callable[[int, int], Awaitable[list[T]]],
+    per_page: int = DEFAULT_PER_PAGE,
+    first_page: int = 1,
+) -> AsyncIterator[T]:
+    """:func:`iterate_pages` for an awaited ``fetch_page``: ``async for item in ...``."""
+    page: int | None = first_page
+    while page is not None:
+        items = await fetch_page(page, per_page)
+        for item in items:
+            yield item
+        page = following_page(page, len(items), per_page)
+
+
+def following_page(page: int, received: int, per_page: int) -> int | None:
+    """The page after ``page``, or None when it came back short (the last one)."""
+    return None if received < per_page else page + 1
 
 
 def split_paging(params: dict[str, Any]) -> tuple[dict[str, Any], int, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..http.errors import Error
+from ..http.plans import Call, Plan, run_plan
 from . import device
 from .wire import SyncService
 
@@ -74,6 +75,10 @@ class SyncSummary:
         return f"{text}: {types}" if types else text
 
 
+#: what a page's items came to: the ack keys to send, and the exception that stopped it
+Handler = Callable[[list[Any]], tuple[list[str], BaseException | None]]
+
+
 class Sink(Protocol):
     """Where :meth:`Sync.run` puts items.
 
@@ -85,15 +90,10 @@ class Sink(Protocol):
     def apply(self, items: Sequence[Mapping[str, Any]]) -> list[bool]: ...
 
 
-class Sync:
-    """Drives a whole synchronization: start a session, drain the queue, acknowledge.
-
-    >>> sync = Sync(client=client, device_uuid="<your device's UUID>")  # doctest: +SKIP
-    >>> sync.fetch(lambda meta, data: Sync.ACK)                         # doctest: +SKIP
-
-    Compared with the official driver it returns a :class:`SyncSummary`, stops
-    cleanly on :meth:`request_stop`, and keeps what a failing callback already
-    accepted (see :meth:`fetch`).
+class SyncCore:
+    """What both Sync drivers share: the device, stopping, and the ACK/NACK rules of a run
+    written once, as a plan (:mod:`basecrm_like.http.plans`) over the client's Sync API
+    calls that :class:`Sync` runs and :class:`~basecrm_like.sync.async_driver.AsyncSync` awaits.
     """
 
     ACK = True
@@ -115,7 +115,7 @@ class Sync:
         return self.__device_uuid
 
     def __repr__(self) -> str:
-        return f"<basecrm_like.Sync device_uuid={self.device_uuid!r}>"
+        return f"<basecrm_like.{type(self).__name__} device_uuid={self.device_uuid!r}>"
 
     # -- control --------------------------------------------------------------
     def request_stop(self) -> None:
@@ -137,20 +137,9 @@ class Sync:
         """
         return device.device_uuid_from(path)
 
-    # -- the flows ------------------------------------------------------------
-    def fetch(self, callback: Callable[[Any, Any], Any]) -> SyncSummary:
-        """Call ``callback(meta, data)`` for every item; acknowledge those it ACKs.
-
-        ``callback`` returns :attr:`ACK` (or anything true) to acknowledge an
-        item and :attr:`NACK` to have it sent again in a later session. The
-        keys of a page are acknowledged after the callback returned for every
-        item of that page, never before.
-
-        If the callback raises, the run stops: the items of that page it
-        already ACKed are acknowledged, the failing item and the rest are not
-        (they come back next time), and the exception propagates.
-        """
-
+    # -- what a page's items come to -------------------------------------------
+    def _callback_handler(self, callback: Callable[[Any, Any], Any]) -> Handler:
+        """A page through ``callback(meta, data)``: the keys it ACKed, and its exception."""
         def handle(items: list[Any]) -> tuple[list[str], BaseException | None]:
             keys: list[str] = []
             for item in items:
@@ -161,17 +150,10 @@ class Sync:
                 self._count(item, bool(verdict), keys)
             return keys, None
 
-        return self._drain(handle)
+        return handle
 
-    def run(self, sink: Sink, progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
-        """Drain the queue into ``sink`` (e.g. :class:`SqliteMirror`), page by page.
-
-        Each page is handed to ``sink.apply`` (one transaction) and acknowledged
-        only after it returned, so the run can be killed at any moment and run
-        again: nothing is lost and nothing is applied twice. ``progress`` is
-        called with the running summary after every acknowledged page.
-        """
-
+    def _sink_handler(self, sink: Sink) -> Handler:
+        """A page through ``sink.apply``: one verdict per item, or :class:`SinkError`."""
         def handle(items: list[Any]) -> tuple[list[str], BaseException | None]:
             verdicts = sink.apply(items)
             if len(verdicts) != len(items):
@@ -182,31 +164,33 @@ class Sync:
                 self._count(item, verdict, keys)
             return keys, None
 
-        return self._drain(handle, progress)
+        return handle
 
     # -- the loop shared by both ---------------------------------------------
-    def _drain(self, handle: Callable[[list[Any]], tuple[list[str], BaseException | None]],
-               progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
+    def _drain_plan(self, handle: Handler,
+                    progress: Callable[[SyncSummary], None] | None = None) -> Plan[SyncSummary]:
+        """A whole run over ``self.client.sync``: start, fetch pages until drained or
+        stopped, acknowledge what ``handle`` kept (also after it failed)."""
         summary = self.summary = SyncSummary()
         started = time.monotonic()
         try:
-            session = self.client.sync.start(self.device_uuid)
+            session = yield Call("start", self.device_uuid)
             if session is None or "id" not in session:
                 return summary
             summary.session_id = str(session["id"])
             summary.estimated_total = _estimated_total(session)
             previous: list[str] | None = None
             while not self._stop.is_set():
-                items = self.client.sync.fetch(self.device_uuid, session["id"])
+                items = yield Call("fetch", self.device_uuid, args=(session["id"],))
                 if not items:
                     break
                 summary.pages += 1
                 keys, failure = handle(items)
                 if failure is not None:
-                    self._ack_after_failure(keys)
+                    yield from self._ack_after_failure(keys)
                     raise failure
                 if keys:
-                    self.client.sync.ack(self.device_uuid, keys)
+                    yield Call("ack", self.device_uuid, args=(keys,))
                 if progress is not None:
                     progress(summary)
                 page_keys = [_ack_key(i) or "" for i in items]
@@ -235,14 +219,50 @@ class Sync:
                 logger.warning("sync: an item has no meta.sync.ack_key; it cannot be acknowledged")
             summary.nacked += 1
 
-    def _ack_after_failure(self, keys: list[str]) -> None:
+    def _ack_after_failure(self, keys: list[str]) -> Plan[None]:
         if not keys:
             return
         try:
-            self.client.sync.ack(self.device_uuid, keys)
+            yield Call("ack", self.device_uuid, args=(keys,))
         except Exception:  # the callback's exception is the one to report
             logger.exception("sync: could not acknowledge %d items before stopping; "
                              "they will be sent again", len(keys))
+
+class Sync(SyncCore):
+    """Drives a whole synchronization: start a session, drain the queue, acknowledge.
+
+    >>> sync = Sync(client=client, device_uuid="<your device's UUID>")  # doctest: +SKIP
+    >>> sync.fetch(lambda meta, data: Sync.ACK)                         # doctest: +SKIP
+
+    Compared with the official driver it returns a :class:`SyncSummary`, stops
+    cleanly on :meth:`request_stop`, and keeps what a failing callback already
+    accepted (see :meth:`fetch`).
+    """
+
+    # -- the flows ------------------------------------------------------------
+    def fetch(self, callback: Callable[[Any, Any], Any]) -> SyncSummary:
+        """Call ``callback(meta, data)`` for every item; acknowledge those it ACKs.
+
+        ``callback`` returns :attr:`ACK` (or anything true) to acknowledge an
+        item and :attr:`NACK` to have it sent again in a later session. The
+        keys of a page are acknowledged after the callback returned for every
+        item of that page, never before.
+
+        If the callback raises, the run stops: the items of that page it
+        already ACKed are acknowledged, the failing item and the rest are not
+        (they come back next time), and the exception propagates.
+        """
+        return run_plan(self._drain_plan(self._callback_handler(callback)), self.client.sync)
+
+    def run(self, sink: Sink, progress: Callable[[SyncSummary], None] | None = None) -> SyncSummary:
+        """Drain the queue into ``sink`` (e.g. :class:`SqliteMirror`), page by page.
+
+        Each page is handed to ``sink.apply`` (one transaction) and acknowledged
+        only after it returned, so the run can be killed at any moment and run
+        again: nothing is lost and nothing is applied twice. ``progress`` is
+        called with the running summary after every acknowledged page.
+        """
+        return run_plan(self._drain_plan(self._sink_handler(sink), progress), self.client.sync)
 
 
 def _item_type(item: Any) -> str:

@@ -13,9 +13,11 @@ import pytest
 
 import basecrm_like
 from basecrm_like.resources import CATALOG, RESOURCES
+from tests.support.clients import client_kind, make_client
 from tests.support.contract import ContractTarget, contract
 
-__all__ = ["contract"]  # the contract suite's fixture, for the tests marked below
+# fixtures: the contract suite's, for the tests marked below; both clients, for test_resource
+__all__ = ["client_kind", "contract", "make_client"]
 
 Client = Any
 Scenario = Callable[[Client, Any], None]
@@ -327,5 +329,25 @@ def test_every_resource_has_a_scenario() -> None:
 
 
 @pytest.mark.parametrize("name", [res.name for res in RESOURCES])
-def test_resource(name: str, basecrm_client: Client, basecrm_mock: Any) -> None:
-    SCENARIOS[name](basecrm_client, basecrm_mock)
+def test_resource(name: str, make_client: Callable[..., Client], basecrm_mock: Any) -> None:
+    """Each scenario on the blocking and on the async client."""
+    client = make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
+                         max_retries=0, timeout=10)
+    SCENARIOS[name](client, basecrm_mock)
+
+
+def test_iterate_and_list_all_walk_every_page(make_client: Callable[..., Client],
+                                              basecrm_mock: Any) -> None:
+    """Pagination on the blocking and on the async client: lazy, page by page, stopping on
+    the short page."""
+    client = make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
+                         max_retries=0, timeout=10)
+    made = [client.contacts.create(last_name="Pager", first_name=str(n)).id for n in range(5)]
+    before = len(basecrm_mock.calls("GET", "/v2/contacts"))
+    walked = client.contacts.iterate(last_name="Pager", per_page=2, sort_by="id:asc")
+    assert len(basecrm_mock.calls("GET", "/v2/contacts")) == before  # nothing until read
+    assert [c.id for c in walked] == made
+    pages = basecrm_mock.calls("GET", "/v2/contacts")[before:]
+    assert [call["query"]["page"] for call in pages] == ["1", "2", "3"]
+    assert [c.id for c in client.contacts.list_all(last_name="Pager", per_page=5)] == made
+    assert len(basecrm_mock.calls("GET", "/v2/contacts")) == before + 3 + 2

@@ -6,7 +6,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,10 @@ import requests
 import basecrm_like
 from basecrm_like import errors
 from basecrm_like.oauth import FileTokenStore, MemoryTokenStore, OAuth2, OAuthError, Token
+from tests.support.clients import client_kind, make_client
+
+__all__ = ["client_kind", "make_client"]  # fixtures: the refresh tests run on both clients
+MakeClient = Callable[..., basecrm_like.Client]
 
 mock = pytest.importorskip("basecrm_like.mock")
 from basecrm_like.mock.backend.oauth import DEV_PASSWORD  # noqa: E402
@@ -124,12 +128,14 @@ def run_loop(client: basecrm_like.Client, total: int, threads: int,
     return failures
 
 
-def shared_oauth_client(server: Any) -> tuple[basecrm_like.Client, CountingStore, Any]:
-    """One client for 8 threads, logged in through the password grant; request log cleared."""
+def shared_oauth_client(server: Any, make_client: MakeClient
+                        ) -> tuple[basecrm_like.Client, CountingStore, Any]:
+    """One client for 8 threads (on the async client: 8 threads' tasks on one event loop),
+    logged in through the password grant; request log cleared."""
     oauth = oauth_for(server)
     store = CountingStore("alice", oauth.password(ADMIN, DEV_PASSWORD))
-    client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
-                                 base_url=server.url, max_retries=0, pool_size=8)
+    client = make_client(oauth=oauth, token_store=store, user="alice",
+                         base_url=server.url, max_retries=0, pool_size=8)
     requests.delete(f"{server.url}/_mock/requests", timeout=10)
     return client, store, client.http_client.token_source
 
@@ -140,8 +146,8 @@ def self_statuses(server: Any) -> list[int]:
     return [e["status"] for e in items if e["path"] == "/v2/users/self"]
 
 
-def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
-    client, store, manager = shared_oauth_client(server)
+def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any, make_client: MakeClient) -> None:
+    client, store, manager = shared_oauth_client(server, make_client)
     first = manager.token.access_token
 
     def expire_on_the_server() -> None:
@@ -159,8 +165,8 @@ def test_server_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
     assert saved is not None and saved.access_token == manager.token.access_token != first
 
 
-def test_client_side_expiry_mid_loop_causes_one_refresh(server: Any) -> None:
-    client, store, manager = shared_oauth_client(server)
+def test_client_side_expiry_mid_loop_causes_one_refresh(server: Any, make_client: MakeClient) -> None:
+    client, store, manager = shared_oauth_client(server, make_client)
 
     def token_nears_expiry() -> None:
         # as if 59 minutes and a half had passed: within the 60 s leeway, still valid
@@ -192,7 +198,7 @@ def test_short_lived_tokens_refresh_in_real_time() -> None:
 
 @pytest.mark.parametrize("how", ["rotated", "revoked"])
 def test_a_dead_refresh_token_is_a_typed_error_and_changes_nothing(
-        server: Any, tmp_path: Path, how: str) -> None:
+        server: Any, tmp_path: Path, how: str, make_client: MakeClient) -> None:
     oauth = oauth_for(server)
     token = authorize(oauth)
     if how == "rotated":
@@ -207,8 +213,8 @@ def test_a_dead_refresh_token_is_a_typed_error_and_changes_nothing(
     store = FileTokenStore(tmp_path / "tokens.json")
     store.save("alice", stale)
     before = (tmp_path / "tokens.json").read_bytes()
-    client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
-                                 base_url=server.url, max_retries=0)
+    client = make_client(oauth=oauth, token_store=store, user="alice",
+                         base_url=server.url, max_retries=0)
     with pytest.raises(OAuthError) as info:
         client.users.self()
     assert info.value.error == "invalid_grant"
@@ -221,14 +227,15 @@ def test_a_dead_refresh_token_is_a_typed_error_and_changes_nothing(
 
 
 def test_no_token_in_logs_reprs_or_errors(server: Any, tmp_path: Path,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+                                          caplog: pytest.LogCaptureFixture,
+                                          make_client: MakeClient) -> None:
     caplog.set_level(logging.DEBUG, logger="basecrm_like")
     oauth = oauth_for(server)
     token = authorize(oauth)
     store = FileTokenStore(tmp_path / "tokens.json")
     store.save("alice", token)
-    client = basecrm_like.Client(oauth=oauth, token_store=store, user="alice",
-                                 base_url=server.url, verbose=True, max_retries=0)
+    client = make_client(oauth=oauth, token_store=store, user="alice",
+                         base_url=server.url, verbose=True, max_retries=0)
     client.users.self()
     # expire on the server: 401, refresh, repeat
     server.app.tokens.add(token.access_token, user_id=1, expires_at=time.time() - 1)

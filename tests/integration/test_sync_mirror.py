@@ -11,6 +11,16 @@ import pytest
 import basecrm_like
 from basecrm_like.resources import RESOURCES
 from basecrm_like.sync import SqliteMirror, Sync
+from tests.support.clients import client_kind, make_client, sync_driver
+
+__all__ = ["client_kind", "make_client"]  # fixtures: the callback tests run on both drivers
+
+
+@pytest.fixture
+def api_client(make_client: Any, basecrm_mock: Any) -> basecrm_like.Client:
+    """The blocking or the async client (behind blocking calls) for the mock."""
+    return make_client(access_token=basecrm_mock.token, base_url=basecrm_mock.url,
+                       max_retries=0, timeout=10)
 
 #: what the Sync API delivers and the REST API can list in full
 SYNCED = [r for r in RESOURCES if r.synced and "list" in r.actions and not r.parent_params]
@@ -106,10 +116,10 @@ def test_mirror_follows_creates_updates_and_deletes(basecrm_client: basecrm_like
         assert_mirror_equals_server(fresh, client)
 
 
-def test_nacked_items_come_back_in_the_next_run(basecrm_client: basecrm_like.Client) -> None:
-    client = basecrm_client
+def test_nacked_items_come_back_in_the_next_run(api_client: basecrm_like.Client) -> None:
+    client = api_client
     make_changes(client)
-    sync = Sync(client, device())
+    sync = sync_driver(client, device())
     first = sync.fetch(lambda meta, data: Sync.NACK if meta.type == "deal" else Sync.ACK)
     assert first.by_type["deal"] == 3 and first.nacked == 3
 
@@ -120,12 +130,12 @@ def test_nacked_items_come_back_in_the_next_run(basecrm_client: basecrm_like.Cli
     assert sync.fetch(lambda meta, data: Sync.ACK).seen == 0
 
 
-def test_a_callback_error_keeps_what_came_before(basecrm_client: basecrm_like.Client,
+def test_a_callback_error_keeps_what_came_before(api_client: basecrm_like.Client,
                                                  tmp_path: Path) -> None:
-    client = basecrm_client
+    client = api_client
     for i in range(130):
         client.leads.create(last_name=f"Lead {i}")
-    sync = Sync(client, device())
+    sync = sync_driver(client, device())
     calls = {"n": 0}
 
     def flaky(meta: Any, data: Any) -> bool:

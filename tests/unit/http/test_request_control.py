@@ -3,6 +3,7 @@ hooks, spans, the request log and retries."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,17 +11,33 @@ import pytest
 import basecrm_like
 from basecrm_like.errors import RequestError, ServerError
 from basecrm_like.http.exchange import ApiResponse, RequestEvent
+from tests.support.clients import client_kind, make_client
 
 from .conftest import Flaky
 
+__all__ = ["client_kind", "make_client"]  # fixtures: most tests here run on both clients
 
-def client_for(server: Any, **options: Any) -> basecrm_like.Client:
+
+def sync_client_for(server: Any, **options: Any) -> basecrm_like.Client:
     options.setdefault("backoff_factor", 0.01)
     return basecrm_like.Client(access_token=server.token, base_url=server.url, **options)
 
 
+ClientFor = Callable[..., basecrm_like.Client]
+
+
+@pytest.fixture
+def client_for(make_client: Callable[..., basecrm_like.Client]) -> ClientFor:
+    """``client_for(server, **options)``: the blocking or the async client for the mock."""
+    def build(server: Any, **options: Any) -> basecrm_like.Client:
+        options.setdefault("backoff_factor", 0.01)
+        return make_client(access_token=server.token, base_url=server.url, **options)
+
+    return build
+
+
 def test_with_options_derives_a_client_and_leaves_the_original(server: Any, flaky: Flaky) -> None:
-    client = client_for(server, max_retries=2)
+    client = sync_client_for(server, max_retries=2)
     quick = client.with_options(timeout=4, max_retries=0, headers={"X-Team": "sales"})
     assert (client.config.timeout, client.config.max_retries) == (30, 2)
     assert (quick.config.timeout, quick.config.max_retries) == (4, 0)
@@ -40,14 +57,14 @@ def test_with_options_derives_a_client_and_leaves_the_original(server: Any, flak
 
 def test_with_options_sends_its_headers(server: Any) -> None:
     seen: list[Any] = []
-    client = client_for(server, session=None)
+    client = sync_client_for(server, session=None)
     tagged = client.with_options(headers={"X-Team": "sales"})
     tagged.http_client.session.hooks["response"].append(lambda r, **_: seen.append(r))
     tagged.users.self()
     assert seen and seen[0].request.headers["X-Team"] == "sales"
 
 
-def test_with_options_rate_limit_gets_its_own_bucket(server: Any) -> None:
+def test_with_options_rate_limit_gets_its_own_bucket(server: Any, client_for: ClientFor) -> None:
     client = client_for(server, rate_limit=50)
     slow = client.with_options(rate_limit=5)
     unlimited = client.with_options(rate_limit=None)
@@ -57,7 +74,7 @@ def test_with_options_rate_limit_gets_its_own_bucket(server: Any) -> None:
     assert client.with_options(timeout=3).http_client.limiter is client.http_client.limiter
 
 
-def test_raw_responses_of_service_actions(server: Any) -> None:
+def test_raw_responses_of_service_actions(server: Any, client_for: ClientFor) -> None:
     client = client_for(server)
     created = client.contacts.with_raw_response.create(last_name="Hopper")
     assert isinstance(created, ApiResponse) and created.status == 200
@@ -78,13 +95,14 @@ def test_raw_responses_of_service_actions(server: Any) -> None:
         client.contacts.with_raw_response.iterate  # noqa: B018
 
 
-def test_an_error_carries_the_request_id(server: Any) -> None:
+def test_an_error_carries_the_request_id(server: Any, client_for: ClientFor) -> None:
     with pytest.raises(RequestError) as info:
         client_for(server).contacts.with_raw_response.retrieve(999_999)
     assert info.value.http_status == 404 and info.value.logref
 
 
-def test_request_reaches_v3_and_raw_returns_the_body_unparsed(server: Any, flaky: Flaky) -> None:
+def test_request_reaches_v3_and_raw_returns_the_body_unparsed(server: Any, flaky: Flaky,
+        client_for: ClientFor) -> None:
     client = client_for(server)
     flaky.arm(1)
     answer = client.request("GET", "/v3/flaky", raw=True)
@@ -97,7 +115,8 @@ def test_request_reaches_v3_and_raw_returns_the_body_unparsed(server: Any, flaky
     assert whole.meta["type"] == "collection" and isinstance(whole.data, list)
 
 
-def test_hooks_see_request_retry_and_response(server: Any, flaky: Flaky) -> None:
+def test_hooks_see_request_retry_and_response(server: Any, flaky: Flaky,
+        client_for: ClientFor) -> None:
     events: list[RequestEvent] = []
 
     def broken(event: RequestEvent) -> None:
@@ -119,7 +138,8 @@ def test_hooks_see_request_retry_and_response(server: Any, flaky: Flaky) -> None
     assert len(extra) == 1 and events[-1].url.endswith("/v2/users/self")
 
 
-def test_spans_follow_the_http_conventions(server: Any, flaky: Flaky, spans: Any) -> None:
+def test_spans_follow_the_http_conventions(server: Any, flaky: Flaky, spans: Any,
+        client_for: ClientFor) -> None:
     client = client_for(server)
     client.contacts.create(last_name="Turing")
     flaky.arm(1)
@@ -141,13 +161,14 @@ def test_spans_follow_the_http_conventions(server: Any, flaky: Flaky, spans: Any
     assert missing and missing[0].attributes["error.type"] == "404"
 
 
-def test_tracing_off_makes_no_spans(server: Any, spans: Any) -> None:
+def test_tracing_off_makes_no_spans(server: Any, spans: Any, client_for: ClientFor) -> None:
     client_for(server, tracing=False).users.self()
     assert spans.get_finished_spans() == ()
 
 
 def test_basecrm_log_turns_on_the_request_log(server: Any, monkeypatch: pytest.MonkeyPatch,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+                                              caplog: pytest.LogCaptureFixture,
+        client_for: ClientFor) -> None:
     monkeypatch.setenv("BASECRM_LOG", "debug")
     logger = logging.getLogger("basecrm_like.http")
     previous = logger.level
@@ -165,7 +186,8 @@ def test_basecrm_log_turns_on_the_request_log(server: Any, monkeypatch: pytest.M
     assert not client_for(server).config.verbose
 
 
-def test_500_is_retried_for_reads_only_and_retry_statuses_apply(server: Any, flaky: Flaky) -> None:
+def test_500_is_retried_for_reads_only_and_retry_statuses_apply(server: Any, flaky: Flaky,
+        client_for: ClientFor) -> None:
     flaky.arm(1)
     assert client_for(server, retry_statuses=[503]).request("GET", "/v3/flaky") == {"version": 3}
     flaky.arm(1)
