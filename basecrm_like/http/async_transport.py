@@ -14,7 +14,7 @@ import dataclasses
 import os
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -25,8 +25,8 @@ from .answers import lost_answer_error
 from .common import KEEP, HttpBase, derived_config
 from .config import Configuration
 from .deadlines import deadline_error
-from .exchange import ApiResponse, PreparedRequest, RequestEvent, prepare_request
-from .hooks import Hook, Hooks
+from .exchange import ApiResponse, PreparedRequest, prepare_request
+from .hooks import Hook, Hooks, RequestWatch
 from .logging import log_request, log_response, request_logging
 from .option_checks import check_token_characters
 from .outcome import (
@@ -37,7 +37,7 @@ from .outcome import (
     unreachable_error,
 )
 from .retry import ApiRetry, AttemptAnswer, Limiter, build_retry, retry_pause
-from .tracing import RequestSpan, Tracer
+from .tracing import Tracer
 
 
 class AsyncTokenSource(Protocol):
@@ -204,13 +204,13 @@ class AsyncHttpClient(HttpBase):
         tracer = self.tracer if self.tracer is not None and self.tracer.active else None
         if not self.hooks and tracer is None:
             return await self.send(prepared)
-        watch = _Watch(self.hooks, prepared.method, prepared.public_url, earlier_attempts)
+        watch = RequestWatch(self.hooks, prepared.method, prepared.public_url, earlier_attempts)
         with tracer.request(prepared.method, prepared.public_url) if tracer is not None \
-                else _no_span() as span:
+                else contextlib.nullcontext() as span:
             resp, attempts = await self.send(prepared, watch.retrying)
             if span is not None:
                 span.answered(resp.status_code, earlier_attempts + attempts)
-        watch.answered(resp, earlier_attempts + attempts)
+        watch.answered(resp.status_code, resp.headers, earlier_attempts + attempts)
         return resp, attempts
 
     async def send(self, prepared: PreparedRequest,
@@ -307,26 +307,6 @@ class _CutOff(ReadTimeoutError):
     """An attempt that ran past its budget: a read timeout to the retry policy."""
 
 
-class _Watch:
-    """Request, retry and response events of one logical request, for the hooks."""
-
-    def __init__(self, hooks: Hooks, method: str, url: str, earlier_attempts: int) -> None:
-        self.hooks, self.method, self.url = hooks, method, url
-        self.started = time.perf_counter()
-        self.attempt = earlier_attempts + 1
-        hooks.emit(RequestEvent("request", method, url, self.attempt))
-
-    def retrying(self, status: int | None) -> None:
-        self.hooks.emit(RequestEvent("retry", self.method, self.url, self.attempt, status,
-                                     time.perf_counter() - self.started))
-        self.attempt += 1
-
-    def answered(self, resp: httpx.Response, attempts: int) -> None:
-        self.hooks.emit(RequestEvent("response", self.method, self.url, attempts,
-                                     resp.status_code, time.perf_counter() - self.started,
-                                     resp.headers.get("X-Request-Id")))
-
-
 async def _read_whole(resp: httpx.Response, prepared: PreparedRequest) -> None:
     """The body of an answer whose head arrived; cut short, it is the typed
     ConnectionError saying the server may have applied the request (never retried)."""
@@ -363,6 +343,3 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__ + (f": {exc}" if str(exc) else "")
 
 
-@contextlib.contextmanager
-def _no_span() -> Iterator[RequestSpan | None]:
-    yield None

@@ -7,7 +7,9 @@ observer must never be the reason a call fails.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ..support.suggest import suggestion
 from .errors import ConfigurationError
@@ -61,3 +63,27 @@ class Hooks:
             except Exception:  # noqa: BLE001 - a hook must not break the call
                 logger.warning("%s hook %r failed on %s %s", event.kind, callback,
                                event.method, event.url, exc_info=True)
+
+
+class RequestWatch:
+    """The request, retry and response events of one logical request, for the hooks.
+
+    Both transports report through it, so an event's attempt number and elapsed
+    time mean the same whichever client sent the request.
+    """
+
+    def __init__(self, hooks: Hooks, method: str, url: str, earlier_attempts: int) -> None:
+        self.hooks, self.method, self.url = hooks, method, url
+        self.started = time.perf_counter()
+        self.attempt = earlier_attempts + 1
+        hooks.emit(RequestEvent("request", method, url, self.attempt))
+
+    def retrying(self, status: int | None) -> None:
+        self.hooks.emit(RequestEvent("retry", self.method, self.url, self.attempt, status,
+                                     time.perf_counter() - self.started))
+        self.attempt += 1
+
+    def answered(self, status: int, headers: Mapping[str, Any], attempts: int) -> None:
+        self.hooks.emit(RequestEvent("response", self.method, self.url, attempts, status,
+                                     time.perf_counter() - self.started,
+                                     headers.get("X-Request-Id")))

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
@@ -25,11 +25,10 @@ from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_er
 from .exchange import (
     ApiResponse,
     PreparedRequest,
-    RequestEvent,
     captured_responses,
     prepare_request,
 )
-from .hooks import Hook, Hooks
+from .hooks import Hook, Hooks, RequestWatch
 from .logging import log_request, log_response, request_logging
 from .option_checks import check_token_characters
 from .outcome import (
@@ -202,20 +201,11 @@ class HttpClient(HttpBase):
                              prepared.headers)
             return resp, _attempts_of(resp)
         method, url = prepared.method, prepared.public_url
-        started = time.perf_counter()
-        attempt = earlier_attempts + 1
-
-        def on_retry(status: int | None) -> None:
-            nonlocal attempt
-            hooks.emit(RequestEvent("retry", method, url, attempt, status,
-                                    time.perf_counter() - started))
-            attempt += 1
-
-        hooks.emit(RequestEvent("request", method, url, attempt))
-        token = attempt_observer.set(on_retry)
+        watch = RequestWatch(hooks, method, url, earlier_attempts)
+        token = attempt_observer.set(watch.retrying)
         try:
             with (tracer.request(method, url) if tracer is not None
-                  else _no_span()) as span:
+                  else contextlib.nullcontext()) as span:
                 resp = self.send(prepared.method, prepared.url, prepared.query, prepared.data,
                                  prepared.headers)
                 attempts = _attempts_of(resp)
@@ -223,9 +213,7 @@ class HttpClient(HttpBase):
                     span.answered(resp.status_code, earlier_attempts + attempts)
         finally:
             attempt_observer.reset(token)
-        hooks.emit(RequestEvent("response", method, url, earlier_attempts + attempts,
-                                resp.status_code, time.perf_counter() - started,
-                                resp.headers.get("X-Request-Id")))
+        watch.answered(resp.status_code, resp.headers, earlier_attempts + attempts)
         return resp, attempts
 
     # -- building blocks ------------------------------------------------------
@@ -326,9 +314,6 @@ def _attempts_of(resp: requests.Response) -> int:
     return 1 + len(history) if history else 1
 
 
-@contextlib.contextmanager
-def _no_span() -> Iterator[None]:
-    yield None
 
 
 def _is_read_timeout(exc: BaseException) -> bool:
