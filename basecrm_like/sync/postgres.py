@@ -428,7 +428,11 @@ class PostgresMirror(Mirror):
                             cur.execute(self._checkpoint_sql, {"cp_name": str(checkpoint[0]),
                                                                "cp_value": str(checkpoint[1]),
                                                                "now": page.now})
-                    raw.commit()
+                        # queued like the rest: the pipeline's closing sync is the page's
+                        # only round trip (connection.commit() would add one of its own).
+                        # After an error the server skips it, and the connection is closed.
+                        cur.execute("COMMIT")
+                raw.commit()  # nothing left to commit, unless the COMMIT above was not run
                 return
             except BaseException as exc:
                 # the server rolls back what a closed connection did not commit
