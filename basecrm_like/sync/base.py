@@ -95,11 +95,12 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else f"number {value} is not finite"
     if isinstance(value, str):
-        return "text holds a NUL character" if "\x00" in value else None
+        return _unstorable_text(value)
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if isinstance(key, str) and "\x00" in key:
-                return "a key holds a NUL character"
+            why = _unstorable_text(key) if isinstance(key, str) else None
+            if why is not None:
+                return f"a key: {why}"
             why = unstorable(item, depth + 1)
             if why is not None:
                 return f"{key}: {why}"
@@ -113,13 +114,27 @@ def unstorable(value: Any, depth: int = 0) -> str | None:
     return None  # Decimal and the like: stored as their text
 
 
+def _unstorable_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "text holds a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no database stores it as text
+        return "text holds a lone surrogate, which is not valid Unicode"
+    return None
+
+
 def _suspect(document: str) -> bool:
     """True when JSON text shows a run of 19 or more digits (an integer that may not fit in
-    64 bits) or an escaped NUL; false alarms only cost :func:`unstorable`'s walk.
+    64 bits), an escaped NUL or a lone surrogate; false alarms only cost
+    :func:`unstorable`'s walk.
 
     Bytes and ``translate`` instead of a regular expression: several times faster.
     """
-    raw = document.encode("utf-8", "surrogatepass")
+    try:
+        raw = document.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return b"\\u0000" in raw or b"0000000000000000000" in raw.translate(_DIGITS_AS_ZERO)
 
 

@@ -72,12 +72,14 @@ def test_unstorable_items_are_nacked_and_reported(mirror: PostgresMirror) -> Non
         item("deal", 4, name="nul\x00"),
         item("deal", 5, value="not a number"),
         item("deal", 6, created_at="yesterday"),
+        item("deal", 7, name="lone \ud800 surrogate"),
         item("widget", "w-1", colour="red"),
     ])
-    assert verdicts == [True, False, False, False, False, False, True]
+    assert verdicts == [True, False, False, False, False, False, False, True]
     assert [d["id"] for d in mirror.query("deals")] == [1]
     assert mirror.query("widget") == [{"id": "w-1", "colour": "red"}]
-    assert [r.id for r in mirror.rejected] == [2, 3, 4, 5, 6]
+    assert [r.id for r in mirror.rejected] == [2, 3, 4, 5, 6, 7]
+    assert "surrogate" in mirror.rejected[5].reason
     assert "64 bits" in mirror.rejected[0].reason and "created_at" in mirror.rejected[4].reason
 
 
