@@ -18,20 +18,26 @@ with its standing search indexes, the same with the index the walk built, the
 same with an index on every scalar attribute (what the tables had before the
 rarer attributes were indexed on first use), and the same store with no search
 index at all, in alternating rounds of the same run (the best round of each).
+One line prices exact decimals: the engine's ``sum`` of ``decimal_value`` over
+100,000 deals against SQLite's float ``total()`` of the same column.
 
     python benchmarks/search.py
 """
 from __future__ import annotations
 
+import json
+import random
 import statistics
 import tempfile
 import time
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import requests
 
 from basecrm_like.catalog import CATALOG
 from basecrm_like.catalog.search import search_attributes
+from basecrm_like.mock.backend.search import encode_answer, run_query
 from basecrm_like.mock.backend.search_index import attribute_sql, indexable, indexed
 from basecrm_like.mock.backend.store import Store
 from basecrm_like.mock.process import mock_command, running
@@ -181,10 +187,38 @@ def write_cost(folder: Path, rounds: int = 9, per_round: int = 200) -> dict[str,
     return out
 
 
+def exact_sum_cost(count: int = 100_000) -> tuple[float, float, bool]:
+    """Seconds for the engine's exact sum of ``decimal_value`` over ``count`` deals of 19 to
+    20 digits, and for SQLite's float ``total()`` of the same values; and whether the
+    engine's sum equals Python's exact one (the float's cannot)."""
+    deals = CATALOG["deals"]
+    store = Store()
+    rng = random.Random(7)
+    values = [f"{rng.randint(0, 10 ** 19)}.{rng.randint(0, 99):02d}" for _ in range(count)]
+    with store.write():
+        store.bulk_insert(deals, [(0, {"id": i + 1, "name": "D", "value": value, "tags": [],
+                                       "custom_fields": {}}) for i, value in enumerate(values)])
+    query = {"hits": False, "aggregations": [{"attribute": {"name": "decimal_value"},
+                                              "aggregation_type": "sum"}]}
+    started = time.perf_counter()
+    answer = run_query(store, deals, query)
+    exact = time.perf_counter() - started
+    started = time.perf_counter()
+    store.execute("SELECT total(CAST(json_extract(data, '$.value') AS REAL)) FROM deals").fetchone()
+    floats = time.perf_counter() - started
+    with localcontext() as wide:
+        wide.prec = 60
+        expected = sum((Decimal(v) for v in values), Decimal(0))
+    found = json.loads(encode_answer(answer), parse_float=Decimal)["meta"]["aggregations"]
+    store.close()
+    return exact, floats, found["decimal_value"]["sum"] == expected
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         results = [measure(count, Path(folder)) for count in SIZES]
         cost = write_cost(Path(folder))
+    exact, floats, right = exact_sum_cost()
     for r in results:
         print(f"{r['count']:>7} contacts, {r['matches']} matches: first page {r['first'] * 1000:.1f} ms, "
               f"then per page median {r['median'] * 1000:.1f} ms, p95 {r['p95'] * 1000:.1f} ms, "
@@ -194,6 +228,9 @@ def main() -> None:
     small, large = results
     print(f"10x the records: search page {large['median'] / small['median']:.2f}x, mock peak memory "
           f"{large['peak_mib'] / small['peak_mib']:.2f}x (target: page < 50 ms, memory flat)")
+    print(f"exact decimal_value sum over 100000 deals: {exact * 1000:.0f} ms "
+          f"({'equal to' if right else 'DIFFERENT FROM'} Python's exact sum); SQLite's float "
+          f"total() of the same: {floats * 1000:.0f} ms ({exact / floats:.1f}x)")
     bare = cost["bare"]
     print(f"one-record insert: {cost['standing']:.0f} us with the {cost['standing_count']:.0f} "
           f"standing search indexes ({cost['standing'] / bare:.2f}x), {cost['walked']:.0f} us with "

@@ -42,7 +42,7 @@ from ...catalog.search import SearchAttribute, search_attributes, v2_to_v3
 from ...support.keypaths import nest
 from ...support.suggest import suggestion
 from .query import _json_path
-from .search_decimal import from_key, join_limbs, limb_sums_sql, plain
+from .search_decimal import from_key, join_limbs, key_sql, limb_sums_select, plain
 from .search_decimal import key as decimal_key
 from .search_index import (
     MAX_ORDER_INDEXES,
@@ -676,10 +676,18 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
             each = f"json_each(t.data, {_literal(attr.path)}) e"
             value_sql, source = "e.value", f'FROM "{res.name}" t, {each} WHERE {_scope(res)} ' \
                                            f"AND ({where})"
+        elif attr.decimal:
+            # each record's stored text is read, and its key made, once (a subquery with
+            # a LIMIT is not inlined, which would repeat that work in every aggregate)
+            value_sql = "d.k"
+            source = (f"FROM (SELECT {key_sql('r')} AS k, r FROM (SELECT {attr.raw} AS r "
+                      f"{base} LIMIT -1) LIMIT -1) d WHERE 1")
         else:
             value_sql, source = attr.expr, base
-        stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), count({value_sql}) "
-                              f"{source}", params).fetchone()
+        stats: tuple[Any, ...] = (None, None, 0)
+        if {"min", "max", "count", "avg"} & set(kinds):  # a sum or terms alone skip this scan
+            stats = store.execute(f"SELECT min({value_sql}), max({value_sql}), "
+                                  f"count({value_sql}) {source}", params).fetchone()
         if attr.decimal:  # min and max of the keys: the exact extremes
             stats = tuple(None if k is None else from_key(k) for k in stats[:2]) + stats[2:]
         if "min" in kinds:
@@ -689,7 +697,8 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
         if "count" in kinds:
             result["count"] = stats[2]
         if numeric and ("sum" in kinds or "avg" in kinds):
-            total = _sum(store, attr, source, params)
+            total = (_exact_sum(store, attr.raw, base, params) if attr.decimal
+                     else _sum(store, attr, source, params))
             if "sum" in kinds:
                 result["sum"] = _number(attr, total)
             if "avg" in kinds:
@@ -706,27 +715,23 @@ def aggregate(store: Store, res: Resource, attrs: Attributes, compiled: Compiled
 
 
 def _sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
-    if attr.decimal:
-        return _exact_sum(store, attr, source, params)
     value = store.execute(f"SELECT total({attr.expr}) {source}", params).fetchone()[0]
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def _exact_sum(store: Store, attr: Attr, source: str, params: Sequence[Any]) -> Decimal:
+def _exact_sum(store: Store, raw: str, source: str, params: Sequence[Any]) -> Decimal:
     """A decimal's exact sum: SQLite adds 9-digit limbs of the stored text as integers
     (see :mod:`.search_decimal`). Only when some value is wider than the limbs are the
     texts streamed through SQLite's cursor (one row at a time) and added here."""
-    row = store.execute(f"SELECT {', '.join(limb_sums_sql(attr.raw))} {source}",
-                        params).fetchone()
+    row = store.execute(limb_sums_select(f"SELECT {raw} AS r {source}"), params).fetchone()
     total = join_limbs(row)
     if total is not None:
         return total
     total = Decimal(0)
     with localcontext() as exact:
         exact.prec = 10 ** 6  # wide enough for any stored decimal: sums never round
-        for (raw,) in store.execute(f"SELECT {attr.raw} {source} AND {attr.raw} IS NOT NULL",
-                                    params):
-            total += Decimal(str(raw))
+        for (text,) in store.execute(f"SELECT {raw} {source} AND {raw} IS NOT NULL", params):
+            total += Decimal(str(text))
     return total
 
 

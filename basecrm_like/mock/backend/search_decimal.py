@@ -93,20 +93,25 @@ def key_sql(raw: str) -> str:
             f"ELSE '2' || printf('%03d', length({whole})) || {digits} END")
 
 
-def limb_sums_sql(raw: str) -> list[str]:
-    """Aggregate SQL: the signed total of each limb column, then the widest integer and
-    fraction parts seen (to tell whether the limbs held every digit)."""
-    whole, fraction = _parts(raw)
-    padded = (f"(substr('{'0' * INTEGER_DIGITS}' || {whole}, -{INTEGER_DIGITS}) || "
-              f"substr({fraction} || '{'0' * FRACTION_DIGITS}', 1, {FRACTION_DIGITS}))")
-    sign = f"(CASE WHEN substr({raw}, 1, 1) = '-' THEN -1 ELSE 1 END)"
-    sums = [f"sum({sign} * CAST(substr({padded}, {1 + i * LIMB}, {LIMB}) AS INTEGER))"
-            for i in range(LIMBS)]
-    return [*sums, f"max(length({whole}))", f"max(length({fraction}))"]
+def limb_sums_select(values: str) -> str:
+    """A query adding up the decimal texts in column ``r`` of the query ``values``: the
+    signed total of each limb column, then the widest integer and fraction parts seen
+    (to tell whether the limbs held every digit; see :func:`join_limbs`). Each text is
+    cut up once: the ``LIMIT -1`` keeps SQLite from inlining a subquery (which would
+    repeat its string work in every limb)."""
+    whole, fraction = _parts("r")
+    padded = (f"substr('{'0' * INTEGER_DIGITS}' || {whole}, -{INTEGER_DIGITS}) || "
+              f"substr({fraction} || '{'0' * FRACTION_DIGITS}', 1, {FRACTION_DIGITS})")
+    sign = "CASE WHEN substr(r, 1, 1) = '-' THEN -1 ELSE 1 END"
+    sums = ", ".join(f"sum(s * CAST(substr(p, {1 + i * LIMB}, {LIMB}) AS INTEGER))"
+                     for i in range(LIMBS))
+    return (f"SELECT {sums}, max(wl), max(fl) FROM (SELECT {padded} AS p, {sign} AS s, "
+            f"length({whole}) AS wl, length({fraction}) AS fl FROM ({values} LIMIT -1) "
+            "WHERE r IS NOT NULL LIMIT -1)")
 
 
 def join_limbs(row: Sequence[Any]) -> Decimal | None:
-    """The exact total from the row :func:`limb_sums_sql` selected; None when a value was
+    """The exact total from the row :func:`limb_sums_select` selected; None when a value was
     too wide for the limbs (or there were no values: then the total is 0)."""
     *sums, widest_whole, widest_fraction = row
     if (widest_whole or 0) > INTEGER_DIGITS or (widest_fraction or 0) > FRACTION_DIGITS:
