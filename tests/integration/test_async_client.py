@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 import basecrm_like
 from basecrm_like import AsyncClient
@@ -136,3 +137,40 @@ def test_many_tasks_cause_one_refresh_after_the_token_expires_on_the_server() ->
                 assert store.load("alice").access_token == manager.token.access_token != first
 
         asyncio.run(main())
+
+
+def test_two_clients_on_a_shared_store_stay_under_the_servers_limit(tmp_path: Any) -> None:
+    """A store shared with other processes only blocks; the async client waits for it in a
+    worker thread, so the event loop keeps running and the server sees no 429."""
+    store = f"sqlite:///{tmp_path}/budget.db"
+    with mock.serve(rate_limit=20) as srv:
+        async def main() -> tuple[int, float]:
+            ticks = 0
+
+            async def ticker() -> None:
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0.01)
+
+            clients = [AsyncClient(access_token=mock.DEV_TOKEN, base_url=srv.url,
+                                   rate_limit=20, rate_limit_store=store, max_retries=0)
+                       for _ in range(2)]
+            beat = asyncio.create_task(ticker())
+            started = time.monotonic()
+            try:
+                await asyncio.gather(*(client.users.self() for client in clients
+                                       for _ in range(25)))
+            finally:
+                seconds = time.monotonic() - started
+                beat.cancel()
+                for client in clients:
+                    await client.aclose()
+            return ticks, seconds
+
+        ticks, seconds = asyncio.run(main())
+        log = requests.get(f"{srv.url}/_mock/requests", timeout=30).json()["items"]
+    answered = [e for e in log if e["path"] == "/v2/users/self"]
+    assert len(answered) == 50 and [e for e in answered if e["status"] == 429] == []
+    assert seconds > 1.5  # 50 requests at 20 per second, after the first burst
+    assert ticks > seconds * 20  # the loop ran on while the clients waited for the store
