@@ -29,11 +29,13 @@ class Checked:
 CLIENTS = "clients"
 
 FIDELITY: Mapping[str, Checked] = {
-    "accounts": Checked((CLIENTS,)),
+    "accounts": Checked(("ref:resources/accounts", CLIENTS),
+                        note="subdomain added from the reference; the mock serves it as null, "
+                             "as the reference documents for legacy accounts"),
     "associated_contacts": Checked(("ref:firehose/associated-contacts", CLIENTS),
                                    note="the Firehose record also has id and deal_id"),
     "calls": Checked(("ref:resources/calls", "ref:firehose/calls", CLIENTS)),
-    "call_outcomes": Checked((CLIENTS,)),
+    "call_outcomes": Checked(("ref:resources/call-outcomes", CLIENTS)),
     "collaborations": Checked(("ref:resources/collaborations", "basecrm-java")),
     "contacts": Checked(("ref:firehose/contacts", "ref:requests", CLIENTS),
                         note="prospect_status 'lost' is not among the documented values"),
@@ -43,33 +45,52 @@ FIDELITY: Mapping[str, Checked] = {
                      guessed=("added_at", "last_activity_at"),
                      note="added_at and last_activity_at appear in public clients' answers"),
     "deal_sources": Checked(("ref:firehose/sources", CLIENTS)),
-    "deal_unqualified_reasons": Checked((CLIENTS,)),
-    "documents": Checked((CLIENTS,), guessed=("name", "content_type", "size", "download_url")),
+    "deal_unqualified_reasons": Checked(("ref:resources/deal-unqualified-reasons",
+                                         "ref:firehose/unqualified-reasons", CLIENTS),
+                                        note="the Firehose record also has resource_type "
+                                             "(always deal); not served"),
+    "documents": Checked((CLIENTS,), guessed=("name", "content_type", "size", "download_url"),
+                         note="no reference page for documents was found in the searched "
+                              "corpus"),
     "leads": Checked(("ref:firehose/leads", CLIENTS), guessed=("unqualified_reason_id",)),
     "lead_conversions": Checked(("ref:resources/lead-conversions",),
                                 guessed=("owner_id", "create_deal")),
     "lead_sources": Checked(("ref:firehose/sources", CLIENTS)),
-    "lead_unqualified_reasons": Checked((CLIENTS,)),
-    "line_items": Checked((CLIENTS,)),
-    "loss_reasons": Checked((CLIENTS,)),
+    "lead_unqualified_reasons": Checked(("ref:resources/lead-unqualified-reasons", CLIENTS)),
+    "line_items": Checked(("ref:firehose/line-items", CLIENTS),
+                          note="the Firehose record also has deal_id and order_id (the order is "
+                               "in the path); not served. No resources page was found in the "
+                               "searched corpus"),
+    "loss_reasons": Checked(("ref:resources/loss-reasons", "ref:firehose/loss-reasons",
+                             CLIENTS),
+                            note="the Firehose record also has resource_type (always deal); "
+                                 "not served"),
     "notes": Checked(("ref:resources/notes", "ref:firehose/notes", CLIENTS)),
-    "orders": Checked((CLIENTS,)),
+    "orders": Checked(("ref:firehose/orders", CLIENTS),
+                      note="no resources page for orders was found in the searched corpus"),
     "pipelines": Checked(("ref:resources/pipelines",),
                          note="the disabled filter comes from the reference"),
-    "products": Checked((CLIENTS,)),
-    "sequences": Checked((CLIENTS,)),
+    "products": Checked(("ref:firehose/products", CLIENTS),
+                        note="no resources page for products was found in the searched corpus"),
+    "sequences": Checked(("ref:resources/sequences", CLIENTS),
+                         note="creator_id, steps_total and steps added from the reference; the "
+                              "mock's seeded sequences leave them null"),
     "sequence_enrollments": Checked(("ref:resources/sequence-enrollments",),
                                     guessed=("state", "steps")),
     "sources": Checked(("ref:firehose/sources", CLIENTS)),
-    "stages": Checked(("ref:firehose/stages", CLIENTS)),
-    "tags": Checked((CLIENTS,)),
+    "stages": Checked(("ref:resources/stages", "ref:firehose/stages", CLIENTS),
+                      note="sort_by gained pipeline_id, name, category and likelihood from "
+                           "the reference"),
+    "tags": Checked(("ref:resources/tags", CLIENTS)),
     "tasks": Checked(("ref:resources/tasks", "ref:firehose/tasks", CLIENTS)),
-    "text_messages": Checked((CLIENTS,)),
-    "users": Checked(("ref:firehose/users", CLIENTS, "basecrm-java"),
-                     guessed=("roles", "invited", "phone_number", "timezone", "team_name",
-                              "group", "reports_to", "identity_type", "deleted_at")),
-    "visits": Checked((CLIENTS,), guessed=("visited_at",)),
-    "visit_outcomes": Checked((CLIENTS,)),
+    "text_messages": Checked(("ref:resources/text-messages", CLIENTS)),
+    "users": Checked(("ref:resources/users", "ref:firehose/users", CLIENTS, "basecrm-java"),
+                     guessed=("identity_type",)),
+    "visits": Checked(("ref:resources/visits", CLIENTS),
+                      note="the reference caps page at 100; the mock does not"),
+    "visit_outcomes": Checked(("ref:firehose/visits", CLIENTS),
+                              note="only the Firehose visit page (its outcome object: id, "
+                                   "name) was found in the searched corpus"),
 }
 
 

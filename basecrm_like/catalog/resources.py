@@ -62,7 +62,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         name="accounts", type="account", path="/accounts", actions=frozenset({"self"}),
         fields=(ID, rw("name"), rw("currency"), rw("time_format", enum=("12H", "24H")),
-                rw("timezone"), rw("phone"), *STAMPS),
+                rw("timezone"), rw("phone"), rw("subdomain"), *STAMPS),
         synced=False, description="The account the token belongs to.",
     ),
     Resource(
@@ -253,8 +253,9 @@ RESOURCES: tuple[Resource, ...] = (
     ),
     Resource(
         name="sequences", type="sequence", path="/sequences", actions=LIST,
-        fields=(ID, ro("name"), *STAMPS), filters=("ids", "name"), reference_data=True,
-        synced=False,
+        fields=(ID, ro("name"), CREATOR, ro("steps_total", "integer"), ro("steps", "object_list"),
+                *STAMPS),
+        filters=("ids", "name"), reference_data=True, synced=False,
     ),
     Resource(
         name="sequence_enrollments", type="sequence_enrollment", path="/sequence_enrollments",
@@ -277,7 +278,8 @@ RESOURCES: tuple[Resource, ...] = (
                 ro("active", "boolean", default=True), ro("likelihood", "integer"),
                 ro("pipeline_id", "integer", ref="pipelines"), ro("position", "integer"),
                 *STAMPS),
-        filters=("ids", "pipeline_id", "name", "active"), sort_by=("id", "position"),
+        filters=("ids", "pipeline_id", "name", "active"),
+        sort_by=("id", "position", "pipeline_id", "name", "category", "likelihood"),
         reference_data=True,
     ),
     Resource(

@@ -14,7 +14,7 @@ from .base import Collection, Model
 class Account(Model, resource=CATALOG["accounts"]):
     """A account record (/accounts); The account the token belongs to.
 
-    Fields: id, name, currency, time_format, timezone, phone, created_at, updated_at.
+    Fields: id, name, currency, time_format, timezone, phone, subdomain, created_at, updated_at.
     """
 
     id: int | None
@@ -23,6 +23,7 @@ class Account(Model, resource=CATALOG["accounts"]):
     time_format: str | None
     timezone: str | None
     phone: str | None
+    subdomain: str | None
     created_at: str | None
     updated_at: str | None
 
@@ -474,13 +475,17 @@ class Product(Model, resource=CATALOG["products"]):
 class Sequence(Model, resource=CATALOG["sequences"]):
     """A sequence record (/sequences); generated from the catalog
 
-    Fields: id, name, created_at, updated_at.
+    Fields: id, name, creator_id, steps_total, steps, created_at, updated_at.
     """
 
     id: int | None
     name: str | None
+    creator_id: int | None
+    steps_total: int | None
+    steps: list[dict[str, Any]] | None
     created_at: str | None
     updated_at: str | None
+    creator: User | None
     sequence_enrollments: Collection[SequenceEnrollment]
 
 
