@@ -52,3 +52,9 @@ def test_the_guide_table_lists_every_resource() -> None:
     assert "``choices``" in table and "includes: ``organization``" in table
     guide = (ROOT / "docs" / "guides" / "mock.rst").read_text()
     assert ".. include:: ../_generated/fidelity.rst" in guide
+
+
+def test_resources_without_a_reference_page_say_so() -> None:
+    unreferenced = [name for name, entry in FIDELITY.items()
+                    if not any(source.startswith("ref:") for source in entry.sources)]
+    assert [n for n in unreferenced if "no reference page" not in FIDELITY[n].note] == []
