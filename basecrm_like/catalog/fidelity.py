@@ -76,7 +76,10 @@ FIDELITY: Mapping[str, Checked] = {
                          note="creator_id, steps_total and steps added from the reference; the "
                               "mock's seeded sequences leave them null"),
     "sequence_enrollments": Checked(("ref:resources/sequence-enrollments",),
-                                    guessed=("state", "steps")),
+                                    guessed=("state",),
+                                    note="the reference describes the saved steps and the "
+                                         "active/finished values; the state attribute's name "
+                                         "is not confirmed"),
     "sources": Checked(("ref:firehose/sources", CLIENTS)),
     "stages": Checked(("ref:resources/stages", "ref:firehose/stages", CLIENTS),
                       note="sort_by gained pipeline_id, name, category and likelihood from "
