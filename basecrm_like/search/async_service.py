@@ -72,12 +72,9 @@ class AsyncSearchService(SearchCore[AsyncSearchQuery]):
 
     query_class = AsyncSearchQuery
 
-    def __init__(self, http_client: AsyncHttpClient) -> None:
-        super().__init__(http_client)
-
-    @property
-    def http_client(self) -> AsyncHttpClient:
-        return self._http
+    if TYPE_CHECKING:
+        @property
+        def http_client(self) -> AsyncHttpClient: ...
 
     async def _run(self, plan: Plan[T]) -> T:
         return await arun_plan(plan, self._http)

@@ -233,6 +233,11 @@ class SearchCore(Generic[Q]):
         self._lock = threading.Lock()
 
     @property
+    def http_client(self) -> Any:
+        """The client's HTTP core, shared with every other service."""
+        return self._http
+
+    @property
     def with_raw_response(self) -> RawResponses:
         """:meth:`batch` answering with the whole
         :class:`~basecrm_like.http.exchange.ApiResponse`, the results as ``data``."""
@@ -361,12 +366,9 @@ class SearchService(SearchCore[SearchQuery]):
 
     query_class = SearchQuery
 
-    def __init__(self, http_client: HttpClient) -> None:
-        super().__init__(http_client)
-
-    @property
-    def http_client(self) -> HttpClient:
-        return self._http
+    if TYPE_CHECKING:
+        @property
+        def http_client(self) -> HttpClient: ...
 
     def _run(self, plan: Plan[T]) -> T:
         return run_plan(plan, self._http)
