@@ -9,13 +9,14 @@ those of the blocking service; only the driving differs::
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from munch import Munch
 
-from ..http.plans import Plan, arun_plan
+from ..http.plans import Call, Plan, arun_plan
 from .query import Wire
 from .service import BatchResult, QueryCore, SearchCore, SearchPage, following_cursor
 
@@ -67,10 +68,26 @@ class AsyncSearchQuery(QueryCore):
         return await self.service._run(self._aggregate_plan(attributes, kinds))
 
 
+@dataclass(frozen=True)
+class _Wait(Call):
+    """A step of a plan that awaits another task's request instead of sending one."""
+
+    done: asyncio.Future[None] | None = None
+
+    def on(self, http_client: Any) -> Awaitable[None]:
+        assert self.done is not None
+        return asyncio.shield(self.done)
+
+
 class AsyncSearchService(SearchCore[AsyncSearchQuery]):
     """``await client.search.deals(F("decimal_value") >= 1000).page()`` on the async client."""
 
     query_class = AsyncSearchQuery
+
+    def __init__(self, http_client: AsyncHttpClient) -> None:
+        super().__init__(http_client)
+        #: resource -> done when the task reading its custom fields has them
+        self._reading: dict[str, asyncio.Future[None]] = {}
 
     if TYPE_CHECKING:
         @property
@@ -78,6 +95,19 @@ class AsyncSearchService(SearchCore[AsyncSearchQuery]):
 
     async def _run(self, plan: Plan[T]) -> T:
         return await arun_plan(plan, self._http)
+
+    def _custom_fields_plan(self, resource: str) -> Plan[dict[str, str]]:
+        # tasks asking at once read the mapping once: the others await the first
+        while resource in self._reading:
+            yield _Wait("wait", resource, done=self._reading[resource])
+        if resource in self._custom:
+            return (yield from super()._custom_fields_plan(resource))
+        done = self._reading[resource] = asyncio.get_running_loop().create_future()
+        try:
+            return (yield from super()._custom_fields_plan(resource))
+        finally:
+            del self._reading[resource]
+            done.set_result(None)
 
     async def custom_fields(self, resource: str) -> dict[str, str]:
         """Custom field name -> search id (``custom_fields.<id>``), read once and cached."""

@@ -120,3 +120,18 @@ def test_an_answer_that_is_not_json_is_the_same_typed_error_on_both() -> None:
     with pytest.raises(UnexpectedResponseError, match="text/html") as awaited:
         asyncio.run(AsyncSearchService(AsyncDouble([html])).deals().page())
     assert str(awaited.value) == str(blocking.value)
+
+
+def test_tasks_asking_at_once_read_the_custom_fields_once() -> None:
+    async def main() -> tuple[list[Any], list[Any]]:
+        http = AsyncDouble([(200, {}, Munch.fromDict(FIELDS))])
+        search = AsyncSearchService(http)
+        found = await asyncio.gather(*(search.custom_fields("deals") for _ in range(5)))
+        search.forget_custom_fields()
+        http.answers.append((200, {}, Munch.fromDict(FIELDS)))
+        found.append(await search.custom_fields("deals"))
+        return http.calls, found
+
+    calls, found = asyncio.run(main())
+    assert found == [{"Industry": "custom_fields.12"}] * 6
+    assert [call[:3] for call in calls] == [("request", "GET", f"{BASE}/v3/deals/custom_fields")] * 2
