@@ -83,7 +83,7 @@ def run_blocking() -> tuple[list[Any], list[Any], list[Any]]:
 def run_async() -> tuple[list[Any], list[Any], list[Any]]:
     async def main() -> tuple[list[Any], list[Any], list[Any]]:
         http = AsyncDouble(script())
-        search = AsyncSearchService(http)
+        search = AsyncSearchService(http)  # type: ignore[arg-type]
         query = search.deals(F("custom_fields.Industry") == "Retail", per_page=2,
                              projection=["custom_fields.Industry"])
         records = [record async for record in query.aiterate()]
@@ -118,14 +118,14 @@ def test_an_answer_that_is_not_json_is_the_same_typed_error_on_both() -> None:
     with pytest.raises(UnexpectedResponseError, match="text/html") as blocking:
         SearchService(BlockingDouble([html])).deals().page()
     with pytest.raises(UnexpectedResponseError, match="text/html") as awaited:
-        asyncio.run(AsyncSearchService(AsyncDouble([html])).deals().page())
+        asyncio.run(AsyncSearchService(AsyncDouble([html])).deals().page())  # type: ignore[arg-type]
     assert str(awaited.value) == str(blocking.value)
 
 
 def test_tasks_asking_at_once_read_the_custom_fields_once() -> None:
     async def main() -> tuple[list[Any], list[Any]]:
         http = AsyncDouble([(200, {}, Munch.fromDict(FIELDS))])
-        search = AsyncSearchService(http)
+        search = AsyncSearchService(http)  # type: ignore[arg-type]
         found = await asyncio.gather(*(search.custom_fields("deals") for _ in range(5)))
         search.forget_custom_fields()
         http.answers.append((200, {}, Munch.fromDict(FIELDS)))
