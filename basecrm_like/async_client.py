@@ -7,6 +7,7 @@ the transport. Needs the ``async`` extra (httpx).
 """
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from .http.exchange import ApiResponse
 from .http.shared_ratelimit import build_limiter, derived_http_client
 from .oauth import TokenManager
 from .oauth.async_manager import AsyncTokenManager
+from .search.async_service import AsyncSearchService
 from .services import ReferenceCache, ServiceDirectory
 from .services.async_base import ASYNC_SERVICE_CLASSES, AsyncService
 from .sync.async_wire import AsyncSyncService
@@ -94,6 +96,12 @@ class AsyncClient:
     def sync(self) -> AsyncSyncService:
         """Low-level Sync API calls (``await start``, ``fetch``, ``ack``)."""
         return self.__sync
+
+    @cached_property
+    def search(self) -> AsyncSearchService:
+        """Search API v3, awaited: ``await client.search.deals(F(...)).page()``
+        (:mod:`basecrm_like.search`)."""
+        return AsyncSearchService(self.http_client)
 
     async def request(self, method: str, path: str, params: dict[str, Any] | None = None,
                       body: Any = None, raw: bool = False) -> Any:

@@ -43,3 +43,14 @@ async def async_contact_names(client: basecrm_like.AsyncClient) -> list[str]:
     names = [str(c.name) async for c in client.contacts.iterate(is_organization=True)]
     gone: bool = await client.contacts.destroy(one.id)
     return [*names, *(str(m.name) for m in many)] if gone else names
+
+
+async def async_search(client: basecrm_like.AsyncClient) -> tuple[list[Munch], int, Munch]:
+    from basecrm_like.search import F, SearchPage
+
+    query = client.search.deals(F("decimal_value") >= 1000, sort=[("updated_at", "desc")])
+    first: SearchPage = await query.page()
+    walked = [record async for record in query.iterate()]
+    stats: Munch = await query.but(per_page=10).aggregate(sum="decimal_value")
+    results = await client.search.batch([query])
+    return [*first.items, *walked], await query.count() + len(results), stats

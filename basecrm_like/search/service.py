@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from munch import Munch
 
@@ -25,10 +25,16 @@ from ..catalog.search import SEARCHABLE, WITH_SCHEMA, search_attributes, v2_to_v
 from ..http.answers import EXCERPT, is_json_type
 from ..http.errors import InvalidArgumentError, RequestError, UnexpectedResponseError
 from ..http.exchange import ApiResponse
+from ..http.plans import Call, Plan, run_plan
 from ..http.raw import RawResponses
 from ..http.transport import HttpClient
 from ..support.decimals import parse_decimal
 from .query import Condition, SortSpec, Wire, as_condition, sort_wire
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+T = TypeVar("T")
 
 AGGREGATIONS = ("min", "max", "sum", "avg", "count", "terms")
 ITERATE_PER_PAGE = 200
@@ -64,7 +70,7 @@ class SearchPage:
 class BatchResult:
     """The outcome of one query of :meth:`SearchService.batch`: a page or an error."""
 
-    query: SearchQuery
+    query: QueryCore
     page: SearchPage | None = None
     error: SearchQueryError | None = None
 
@@ -74,10 +80,13 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
-class SearchQuery:
-    """A search on one resource; immutable, so it can be reused and varied with :meth:`but`."""
+class QueryCore:
+    """What a search is, whichever client sends it: its options, its wire form and each
+    action as a plan (:mod:`basecrm_like.http.plans`) that :class:`SearchQuery` runs over
+    the blocking client and :class:`~basecrm_like.search.async_service.AsyncSearchQuery`
+    awaits."""
 
-    service: SearchService = field(repr=False)
+    service: SearchCore[Any] = field(repr=False)
     resource: str
     where: Condition | None = None
     projection: tuple[str, ...] = ()
@@ -95,13 +104,21 @@ class SearchQuery:
         headers, ``request_id``), their usual result as ``data``."""
         return RawResponses(self, QUERY_ACTIONS)
 
-    def but(self, **changes: Any) -> SearchQuery:
+    def but(self, **changes: Any) -> Self:
         """A copy with some options changed."""
         return replace(self, **changes)
 
-    def to_wire(self, cursor: str | None = None) -> Wire:
-        """The query as the ``data`` of one batch item."""
-        resolve = self.service.resolver(self.resource, self._names())
+    def _names(self) -> list[str]:
+        names = list(self.projection) + [entry if isinstance(entry, str) else entry[0]
+                                         for entry in self.sort]
+        names += [name for name, _ in self.aggregations]
+        if self.where is not None:
+            names += list(self.where.attributes())
+        return names
+
+    # -- the actions as plans: written once, run or awaited by the subclasses ---------------
+    def _wire_plan(self, cursor: str | None = None) -> Plan[Wire]:
+        resolve = yield from self.service._resolver_plan(self.resource, self._names())
         body: Wire = {}
         if self.projection:
             body["projection"] = [{"name": resolve(name)} for name in self.projection]
@@ -123,49 +140,23 @@ class SearchQuery:
                 data[key] = value
         return data
 
-    def _names(self) -> list[str]:
-        names = list(self.projection) + [entry if isinstance(entry, str) else entry[0]
-                                         for entry in self.sort]
-        names += [name for name, _ in self.aggregations]
-        if self.where is not None:
-            names += list(self.where.attributes())
-        return names
-
-    # -- sending --------------------------------------------------------------------------
-    def page(self, cursor: str | None = None) -> SearchPage:
-        """One page: the first, or the one ``cursor`` (a ``next_cursor``) points at."""
-        result = self.service.send([(self, cursor)])[0]
+    def _page_plan(self, cursor: str | None = None) -> Plan[SearchPage]:
+        result = (yield from self.service._send_plan([(self, cursor)]))[0]
         if result.error is not None:
             raise result.error
         assert result.page is not None
         return result.page
 
-    def iterate(self) -> Iterator[Munch]:
-        """Every matching record, following cursors lazily (one page in memory at a time)."""
-        query = self if self.per_page else self.but(per_page=ITERATE_PER_PAGE)
-        cursor: str | None = None
-        while True:
-            page = query.page(cursor)
-            yield from page.items
-            if not page.next_cursor or not page.items:
-                return
-            cursor = page.next_cursor
+    def _walking(self) -> Self:
+        """The query :meth:`iterate` pages through (the largest pages unless told)."""
+        return self if self.per_page else self.but(per_page=ITERATE_PER_PAGE)
 
-    def __iter__(self) -> Iterator[Munch]:
-        return self.iterate()
+    def _count_plan(self) -> Plan[int]:
+        page = yield from self.but(per_page=0, hits=False)._page_plan()
+        return int(page.total_count or 0)
 
-    def count(self) -> int:
-        """How many records match (no records are sent)."""
-        return int(self.but(per_page=0, hits=False).page().total_count or 0)
-
-    def aggregate(self, *attributes: str, **kinds: str | Sequence[str]) -> Munch:
-        """Statistics of the matching records, without the records.
-
-        ``aggregate(sum="decimal_value", terms=["stage.id", "owner.id"])``; a bare
-        attribute (``aggregate("decimal_value")``) gets every statistic. Answers a
-        Munch per attribute with ``min``, ``max``, ``sum``, ``avg``, ``count`` and
-        ``terms`` as asked (Decimals where the attribute is a decimal).
-        """
+    def _aggregate_plan(self, attributes: tuple[str, ...],
+                        kinds: Mapping[str, str | Sequence[str]]) -> Plan[Munch]:
         wanted: list[tuple[str, str | None]] = [(name, None) for name in attributes]
         for kind, names in kinds.items():
             if kind not in AGGREGATIONS:
@@ -175,20 +166,75 @@ class SearchQuery:
                 wanted.append((name, kind))
         if not wanted:
             raise InvalidArgumentError("aggregate() needs at least one attribute")
-        page = self.but(aggregations=tuple(wanted), hits=False, per_page=0).page()
+        page = yield from self.but(aggregations=tuple(wanted), hits=False,
+                                   per_page=0)._page_plan()
         return page.aggregations
 
 
-class SearchService:
-    """``client.search.deals(F("decimal_value") >= 1000, sort=[("updated_at", "desc")])``."""
+def following_cursor(page: SearchPage) -> str | None:
+    """The cursor of the page after ``page``; None when ``page`` was the last."""
+    return page.next_cursor if page.next_cursor and page.items else None
 
-    def __init__(self, http_client: HttpClient) -> None:
+
+@dataclass(frozen=True)
+class SearchQuery(QueryCore):
+    """A search on one resource; immutable, so it can be reused and varied with :meth:`but`."""
+
+    service: SearchService = field(repr=False)
+
+    def to_wire(self, cursor: str | None = None) -> Wire:
+        """The query as the ``data`` of one batch item."""
+        return self.service._run(self._wire_plan(cursor))
+
+    def page(self, cursor: str | None = None) -> SearchPage:
+        """One page: the first, or the one ``cursor`` (a ``next_cursor``) points at."""
+        return self.service._run(self._page_plan(cursor))
+
+    def iterate(self) -> Iterator[Munch]:
+        """Every matching record, following cursors lazily (one page in memory at a time)."""
+        query, cursor = self._walking(), None
+        while True:
+            page = query.page(cursor)
+            yield from page.items
+            if (cursor := following_cursor(page)) is None:
+                return
+
+    def __iter__(self) -> Iterator[Munch]:
+        return self.iterate()
+
+    def count(self) -> int:
+        """How many records match (no records are sent)."""
+        return self.service._run(self._count_plan())
+
+    def aggregate(self, *attributes: str, **kinds: str | Sequence[str]) -> Munch:
+        """Statistics of the matching records, without the records.
+
+        ``aggregate(sum="decimal_value", terms=["stage.id", "owner.id"])``; a bare
+        attribute (``aggregate("decimal_value")``) gets every statistic. Answers a
+        Munch per attribute with ``min``, ``max``, ``sum``, ``avg``, ``count`` and
+        ``terms`` as asked (Decimals where the attribute is a decimal).
+        """
+        return self.service._run(self._aggregate_plan(attributes, kinds))
+
+
+Q = TypeVar("Q", bound=QueryCore)
+
+
+class SearchCore(Generic[Q]):
+    """What the search service is, whichever client it belongs to: the query builders,
+    the custom-field cache and the requests as plans, run by :class:`SearchService`
+    and awaited by :class:`~basecrm_like.search.async_service.AsyncSearchService`."""
+
+    query_class: type[Q]
+
+    def __init__(self, http_client: Any) -> None:
         self._http = http_client
         self._custom: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
     @property
-    def http_client(self) -> HttpClient:
+    def http_client(self) -> Any:
+        """The client's HTTP core, shared with every other service."""
         return self._http
 
     @property
@@ -200,58 +246,54 @@ class SearchService:
     def query(self, resource: str, where: Condition | Mapping[str, Any] | None = None, *,
               projection: Iterable[str] = (), sort: SortSpec | str | None = None,
               per_page: int | None = None, page: int | None = None,
-              offset: int | None = None) -> SearchQuery:
+              offset: int | None = None) -> Q:
         if resource not in SEARCHABLE:
             raise InvalidArgumentError(f"the Search API searches {', '.join(SEARCHABLE)}, "
                                        f"not {resource!r}")
         if isinstance(sort, str):
             sort = [part for part in sort.split(",") if part.strip()]
-        return SearchQuery(self, resource, None if where is None else as_condition(where),
-                           tuple(projection), tuple(sort or ()), per_page, page, offset)
+        return self.query_class(self, resource, None if where is None else as_condition(where),
+                                tuple(projection), tuple(sort or ()), per_page, page, offset)
 
-    def deals(self, where: Condition | Mapping[str, Any] | None = None,
-              **options: Any) -> SearchQuery:
+    def deals(self, where: Condition | Mapping[str, Any] | None = None, **options: Any) -> Q:
         return self.query("deals", where, **options)
 
-    def leads(self, where: Condition | Mapping[str, Any] | None = None,
-              **options: Any) -> SearchQuery:
+    def leads(self, where: Condition | Mapping[str, Any] | None = None, **options: Any) -> Q:
         return self.query("leads", where, **options)
 
     def contacts(self, where: Condition | Mapping[str, Any] | None = None,
-                 **options: Any) -> SearchQuery:
+                 **options: Any) -> Q:
         return self.query("contacts", where, **options)
 
-    def notes(self, where: Condition | Mapping[str, Any] | None = None,
-              **options: Any) -> SearchQuery:
+    def notes(self, where: Condition | Mapping[str, Any] | None = None, **options: Any) -> Q:
         return self.query("notes", where, **options)
 
-    def tasks(self, where: Condition | Mapping[str, Any] | None = None,
-              **options: Any) -> SearchQuery:
+    def tasks(self, where: Condition | Mapping[str, Any] | None = None, **options: Any) -> Q:
         return self.query("tasks", where, **options)
-
-    # -- custom fields ----------------------------------------------------------------------
-    def custom_fields(self, resource: str) -> dict[str, str]:
-        """Custom field name -> search id (``custom_fields.<id>``), read once and cached."""
-        if resource not in WITH_SCHEMA:
-            return {}
-        with self._lock:
-            if resource not in self._custom:
-                _, _, body = self._http.request("GET", self._url(f"/{resource}/custom_fields"),
-                                                raw=True)
-                self._custom[resource] = {item.data.name: item.data.search_api_id
-                                          for item in body.get("items", [])}
-            return self._custom[resource]
 
     def forget_custom_fields(self) -> None:
         """Read the custom-field mapping again on next use (after fields were added)."""
         with self._lock:
             self._custom.clear()
 
-    def resolver(self, resource: str, names: Iterable[str] = ()) -> Any:
+    # -- the requests as plans ----------------------------------------------------------------
+    def _custom_fields_plan(self, resource: str) -> Plan[dict[str, str]]:
+        """Custom field name -> search id (``custom_fields.<id>``), read once and cached."""
+        if resource not in WITH_SCHEMA:
+            return {}
+        if resource not in self._custom:
+            _, _, body = yield Call("request", "GET", {"raw": True},
+                                    (self._url(f"/{resource}/custom_fields"),))
+            self._custom[resource] = {item.data.name: item.data.search_api_id
+                                      for item in body.get("items", [])}
+        return self._custom[resource]
+
+    def _resolver_plan(self, resource: str, names: Iterable[str] = ()) -> Plan[Any]:
         """A function from the names a caller writes to the Search API's names."""
         renamed = v2_to_v3(resource)
-        custom = self.custom_fields(resource) if any(
-            name.startswith("custom_fields.") for name in names) else {}
+        custom: dict[str, str] = {}
+        if any(name.startswith("custom_fields.") for name in names):
+            custom = yield from self._custom_fields_plan(resource)
 
         def resolve(name: str) -> str:
             if name.startswith("custom_fields."):
@@ -260,28 +302,23 @@ class SearchService:
             return renamed.get(name, name)
         return resolve
 
-    # -- sending ------------------------------------------------------------------------------
-    def batch(self, queries: Iterable[SearchQuery]) -> list[BatchResult]:
-        """Run several queries in one request per resource; a result per query, in order.
-
-        A refused query answers ``BatchResult(error=SearchQueryError(...))`` while the
-        others still run; transport and HTTP errors raise as usual.
-        """
-        return self.send([(query, None) for query in queries])
-
-    def send(self, requests: Sequence[tuple[SearchQuery, str | None]]) -> list[BatchResult]:
+    def _send_plan(self, requests: Sequence[tuple[QueryCore, str | None]]
+                   ) -> Plan[list[BatchResult]]:
         results: list[BatchResult | None] = [None] * len(requests)
         by_resource: dict[str, list[int]] = {}
         for index, (query, _) in enumerate(requests):
             by_resource.setdefault(query.resource, []).append(index)
         for resource, indexes in by_resource.items():
-            items = [{"data": requests[i][0].to_wire(requests[i][1])} for i in indexes]
-            answer = self._http.exchange("POST", self._url(f"/{resource}/search"),
-                                         body={"items": items}, envelope=False, parse=False)
+            items = []
+            for i in indexes:
+                items.append({"data": (yield from requests[i][0]._wire_plan(requests[i][1]))})
+            answer = yield Call("exchange", "POST", {"body": {"items": items}, "envelope": False,
+                                                     "parse": False},
+                                (self._url(f"/{resource}/search"),))
             headers, body = answer.headers, self._decode(answer, resource)
             answers = body.get("items", []) if isinstance(body, Mapping) else []
-            for index, answer in zip(indexes, answers, strict=False):
-                results[index] = self._result(requests[index][0], answer, headers)
+            for index, item in zip(indexes, answers, strict=False):
+                results[index] = self._result(requests[index][0], item, headers)
         return [result if result is not None else BatchResult(
             requests[i][0], error=SearchQueryError(200, None, [{"code": "missing_answer",
                                                                  "message": "no answer"}]))
@@ -306,7 +343,7 @@ class SearchService:
         except (ValueError, UnicodeDecodeError) as exc:
             raise unexpected(f"the body labelled JSON is not valid JSON ({exc})") from None
 
-    def _result(self, query: SearchQuery, answer: Munch, headers: Any) -> BatchResult:
+    def _result(self, query: QueryCore, answer: Munch, headers: Any) -> BatchResult:
         if not answer.get("successful", True):
             raw = answer.get("error") or (answer.get("errors") or [{}])[0]
             return BatchResult(query, error=SearchQueryError(
@@ -322,6 +359,44 @@ class SearchService:
 
     def _url(self, path: str) -> str:
         return f"{self._http.config.base_url}/v3{path}"
+
+
+class SearchService(SearchCore[SearchQuery]):
+    """``client.search.deals(F("decimal_value") >= 1000, sort=[("updated_at", "desc")])``."""
+
+    query_class = SearchQuery
+
+    if TYPE_CHECKING:
+        @property
+        def http_client(self) -> HttpClient: ...
+
+    def _run(self, plan: Plan[T]) -> T:
+        return run_plan(plan, self._http)
+
+    def custom_fields(self, resource: str) -> dict[str, str]:
+        """Custom field name -> search id (``custom_fields.<id>``), read once and cached."""
+        return self._run(self._custom_fields_plan(resource))
+
+    def _custom_fields_plan(self, resource: str) -> Plan[dict[str, str]]:
+        # run without an event loop, the plan may hold the lock: threads asking at once
+        # read the mapping once
+        with self._lock:
+            return (yield from super()._custom_fields_plan(resource))
+
+    def resolver(self, resource: str, names: Iterable[str] = ()) -> Any:
+        """A function from the names a caller writes to the Search API's names."""
+        return self._run(self._resolver_plan(resource, names))
+
+    def batch(self, queries: Iterable[SearchQuery]) -> list[BatchResult]:
+        """Run several queries in one request per resource; a result per query, in order.
+
+        A refused query answers ``BatchResult(error=SearchQueryError(...))`` while the
+        others still run; transport and HTTP errors raise as usual.
+        """
+        return self.send([(query, None) for query in queries])
+
+    def send(self, requests: Sequence[tuple[SearchQuery, str | None]]) -> list[BatchResult]:
+        return self._run(self._send_plan(requests))
 
 
 class _Decoder:

@@ -21,6 +21,7 @@ import pytest
 import basecrm_like
 from basecrm_like.async_client import AsyncClient
 from basecrm_like.http.raw import RawResponses
+from basecrm_like.search import AsyncSearchQuery, AsyncSearchService
 from basecrm_like.services.async_base import AsyncService
 from basecrm_like.sync import Sync
 from basecrm_like.sync.async_driver import AsyncSync
@@ -29,7 +30,8 @@ from basecrm_like.sync.async_wire import AsyncSyncService
 T = TypeVar("T")
 CLIENT_KINDS = ["sync", "async"]
 #: the async objects whose methods are run on the loop (the rest is handed out as it is)
-_BRIDGED = (AsyncClient, AsyncService, AsyncSyncService, AsyncSync, RawResponses)
+_BRIDGED = (AsyncClient, AsyncService, AsyncSyncService, AsyncSync, RawResponses,
+            AsyncSearchService, AsyncSearchQuery)
 
 
 class EventLoopThread:
@@ -61,6 +63,10 @@ class Blocking:
 
     def __getattr__(self, name: str) -> Any:
         return self._settle(getattr(self._target, name))
+
+    def __iter__(self) -> Iterator[Any]:
+        """``async for`` over the target (a search query), as plain iteration."""
+        return self._iterate(self._target.__aiter__())
 
     def _settle(self, value: Any) -> Any:
         if isinstance(value, _BRIDGED):

@@ -10,20 +10,20 @@ from basecrm_like.search import F, SearchQueryError
 
 
 @pytest.fixture
-def deals(basecrm_client: Any) -> list[Any]:
-    org = basecrm_client.contacts.create(name="Analytical Engines", is_organization=True)
+def deals(search_client: Any) -> list[Any]:
+    org = search_client.contacts.create(name="Analytical Engines", is_organization=True)
     made = []
     for index, (value, stage, hot) in enumerate([
             ("500.10", 1, True), ("1500.25", 2, False), ("2500.00", 3, True),
             ("999.99", 2, False), ("10000.01", 1, False)]):
-        made.append(basecrm_client.deals.create(
+        made.append(search_client.deals.create(
             name=f"Deal {index}", contact_id=org.id, value=Decimal(value), stage_id=stage,
             hot=hot, custom_fields={"Lead ID": f"L-{index}"}))
     return made
 
 
-def test_v2_writes_are_found_at_once_with_v3_names(basecrm_client: Any, deals: list[Any]) -> None:
-    query = basecrm_client.search.deals(
+def test_v2_writes_are_found_at_once_with_v3_names(search_client: Any, deals: list[Any]) -> None:
+    query = search_client.search.deals(
         (F("decimal_value") >= 1000) & F("stage.id").any([1, 2]),
         projection=["name", "decimal_value", "stage.id"], sort=[("decimal_value", "desc")])
     page = query.page()
@@ -34,18 +34,18 @@ def test_v2_writes_are_found_at_once_with_v3_names(basecrm_client: Any, deals: l
     assert page.total_count == 2 and page.next_cursor is None
 
 
-def test_v2_names_translate_and_custom_fields_resolve_by_name(basecrm_client: Any,
+def test_v2_names_translate_and_custom_fields_resolve_by_name(search_client: Any,
                                                               deals: list[Any]) -> None:
-    found = list(basecrm_client.search.deals(
+    found = list(search_client.search.deals(
         (F("value") < 1000) | (F("custom_fields.Lead ID") == "L-2"),
         projection=["custom_fields.Lead ID"], sort="id"))
     assert [r.id for r in found] == [deals[0].id, deals[2].id, deals[3].id]
     assert found[1].custom_fields == {"Lead ID": "L-2"}
 
 
-def test_iterate_follows_cursors_and_aggregate_sums_exactly(basecrm_client: Any,
+def test_iterate_follows_cursors_and_aggregate_sums_exactly(search_client: Any,
                                                            deals: list[Any]) -> None:
-    query = basecrm_client.search.deals(~F("hot").is_null(), per_page=2, sort="decimal_value")
+    query = search_client.search.deals(~F("hot").is_null(), per_page=2, sort="decimal_value")
     ids = [record.id for record in query.iterate()]
     assert ids == [deals[i].id for i in (0, 3, 1, 2, 4)]
     stats = query.aggregate(sum="value", avg="decimal_value", terms="stage.id", count="hot")
@@ -56,9 +56,9 @@ def test_iterate_follows_cursors_and_aggregate_sums_exactly(basecrm_client: Any,
     assert query.count() == 5
 
 
-def test_batch_answers_each_query_and_reports_failures_apart(basecrm_client: Any,
+def test_batch_answers_each_query_and_reports_failures_apart(search_client: Any,
                                                              deals: list[Any]) -> None:
-    search = basecrm_client.search
+    search = search_client.search
     good = search.deals(F("hot") == True)  # noqa: E712
     bad = search.deals(F("no_such_attribute") == 1)
     contacts = search.contacts(F("is_organization") == True)  # noqa: E712
@@ -71,6 +71,6 @@ def test_batch_answers_each_query_and_reports_failures_apart(basecrm_client: Any
         bad.page()
 
 
-def test_raw_dict_filters_are_sent_as_given(basecrm_client: Any, deals: list[Any]) -> None:
+def test_raw_dict_filters_are_sent_as_given(search_client: Any, deals: list[Any]) -> None:
     raw = {"filter": {"attribute": {"name": "name"}, "parameter": {"starts_with": "deal 3"}}}
-    assert [r.id for r in basecrm_client.search.deals(raw)] == [deals[3].id]
+    assert [r.id for r in search_client.search.deals(raw)] == [deals[3].id]

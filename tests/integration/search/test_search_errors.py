@@ -18,18 +18,18 @@ from basecrm_like.search import F, SearchQueryError
     (lambda s: s.deals(F("decimal_value") == "a lot"), "decimal_value is a number"),
 ])
 def test_refused_queries_raise_a_typed_error_naming_the_fault(
-        basecrm_client: Any, build: Any, words: str) -> None:
+        search_client: Any, build: Any, words: str) -> None:
     with pytest.raises(SearchQueryError) as caught:
-        build(basecrm_client.search).page()
+        build(search_client.search).page()
     assert words in str(caught.value)
 
 
-def test_a_cursor_cannot_be_mixed_with_page_or_offset(basecrm_client: Any) -> None:
-    org = basecrm_client.contacts.create(name="Loom Works", is_organization=True)
+def test_a_cursor_cannot_be_mixed_with_page_or_offset(search_client: Any) -> None:
+    org = search_client.contacts.create(name="Loom Works", is_organization=True)
     for name in ("A", "B"):
-        basecrm_client.deals.create(name=name, contact_id=org.id)
-    first = basecrm_client.search.deals(per_page=1, sort="id").page()
+        search_client.deals.create(name=name, contact_id=org.id)
+    first = search_client.search.deals(per_page=1, sort="id").page()
     assert first.next_cursor
     for extra in ({"page": 1}, {"offset": 1}):
         with pytest.raises(SearchQueryError, match="mutually exclusive"):
-            basecrm_client.search.deals(per_page=1, sort="id", **extra).page(first.next_cursor)
+            search_client.search.deals(per_page=1, sort="id", **extra).page(first.next_cursor)
