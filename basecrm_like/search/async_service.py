@@ -18,7 +18,7 @@ from munch import Munch
 
 from ..http.plans import Call, Plan, arun_plan
 from .query import Wire
-from .service import BatchResult, QueryCore, SearchCore, SearchPage, following_cursor
+from .service import BatchResult, QueryCore, SearchCore, SearchPage, following
 
 if TYPE_CHECKING:
     from ..http.async_transport import AsyncHttpClient
@@ -48,8 +48,9 @@ class AsyncSearchQuery(QueryCore):
             page = await query.page(cursor)
             for record in page.items:
                 yield record
-            if (cursor := following_cursor(page)) is None:
+            if (step := following(query, page)) is None:
                 return
+            query, cursor = step
 
     def aiterate(self) -> AsyncIterator[Munch]:
         """The same as :meth:`iterate`."""

@@ -171,9 +171,21 @@ class QueryCore:
         return page.aggregations
 
 
-def following_cursor(page: SearchPage) -> str | None:
-    """The cursor of the page after ``page``; None when ``page`` was the last."""
-    return page.next_cursor if page.next_cursor and page.items else None
+QC = TypeVar("QC", bound="QueryCore")
+
+
+def following(query: QC, page: SearchPage) -> tuple[QC, str] | None:
+    """The query and cursor for the page after ``page`` of ``query``; None after the last.
+
+    A walk that started at a page or an offset goes on by cursor alone: the API
+    refuses a cursor beside either.
+    """
+    cursor = page.next_cursor if page.next_cursor and page.items else None
+    if cursor is None:
+        return None
+    if query.page_number is not None or query.offset is not None:
+        query = query.but(page_number=None, offset=None)
+    return query, cursor
 
 
 @dataclass(frozen=True)
@@ -196,8 +208,9 @@ class SearchQuery(QueryCore):
         while True:
             page = query.page(cursor)
             yield from page.items
-            if (cursor := following_cursor(page)) is None:
+            if (step := following(query, page)) is None:
                 return
+            query, cursor = step
 
     def __iter__(self) -> Iterator[Munch]:
         return self.iterate()

@@ -56,6 +56,15 @@ def test_iterate_follows_cursors_and_aggregate_sums_exactly(search_client: Any,
     assert query.count() == 5
 
 
+
+def test_iterate_from_an_offset_or_a_page_goes_on_by_cursor(search_client: Any,
+                                                            deals: list[Any]) -> None:
+    query = search_client.search.deals(~F("hot").is_null(), per_page=2, sort="decimal_value")
+    in_order = [deals[i].id for i in (0, 3, 1, 2, 4)]
+    assert [record.id for record in query.but(offset=1).iterate()] == in_order[1:]
+    # pages count from 0: page 1 of 2 per page starts at the third record
+    assert [record.id for record in query.but(page_number=1).iterate()] == in_order[2:]
+
 def test_batch_answers_each_query_and_reports_failures_apart(search_client: Any,
                                                              deals: list[Any]) -> None:
     search = search_client.search
