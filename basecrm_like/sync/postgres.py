@@ -19,7 +19,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -473,6 +473,11 @@ class PostgresMirror(Mirror):
                                            "tbl": table.name})
 
     # -- tables ---------------------------------------------------------------------
+    def prepare(self, types: Iterable[str]) -> None:
+        """Create the tables of these Sync types now, in one transaction."""
+        with self._lock:
+            self._tables_for(set(types))
+
     def _table(self, kind: str) -> _PgTable:
         return self._tables_for({kind})[kind]
 
