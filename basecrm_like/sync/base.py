@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -193,6 +193,15 @@ class Mirror:
         raise NotImplementedError
 
     def writer(self, wait: bool | float = False) -> contextlib.AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def prepare(self, types: Iterable[str]) -> None:
+        """Create the tables of these Sync types (``contact``, ``deal``...) now; :meth:`apply`
+        otherwise creates each with the first page that holds its type."""
+        for kind in sorted(set(types)):
+            self._table(kind)
+
+    def _table(self, kind: str) -> Any:
         raise NotImplementedError
 
     def tables(self) -> list[str]:

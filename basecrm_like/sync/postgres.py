@@ -19,7 +19,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -150,30 +150,33 @@ class _PgTable:
     delete: str = ""
     soft_delete: str = ""
     names: frozenset[str] = field(default_factory=frozenset)
-    #: per typed column: the class a value goes as it is, and what checks and converts a
-    #: value of another class (None for JSON columns, whose values always go as they
-    #: are: the whole record was checked as JSON already)
-    converters: tuple[tuple[str, object, Callable[[Any], Any] | None], ...] = ()
+    #: per typed column but the JSON ones: the class whose values the server reads from the
+    #: document as they are (None: none), and what checks and converts the others
+    converters: tuple[tuple[str, object, Callable[[Any], Any]], ...] = ()
 
     def __post_init__(self) -> None:
-        self.converters = tuple(
-            (col, _AS_IS.get(kind), None if kind in JSON_TYPES else _CONVERTERS.get(kind, _to_text))
-            for col, kind in self.columns)
+        self.converters = tuple((col, _AS_IS.get(kind), _CONVERTERS.get(kind, _to_text))
+                                for col, kind in self.columns if kind not in JSON_TYPES)
 
     def row(self, item: ParsedItem) -> dict[str, Any]:
         """One row for :attr:`upsert` by column, the document left out (see :func:`_upsert_json`);
-        ValueError when a typed value does not fit."""
+        ValueError when a typed value does not fit.
+
+        Only the values the server cannot take from the document as they are go in the
+        row (see :func:`_typed_value`): nulls, JSON values, and text, integers and booleans
+        of the column's own class are left out, which keeps the row short.
+        """
         data = item.data
         values: dict[str, Any] = {"id": self.key(data["id"]), "revision": item.revision}
         get = data.get
         for col, as_is, convert in self.converters:
             value = get(col)
-            if value is not None and value.__class__ is not as_is and convert is not None:
-                try:
-                    value = convert(value)
-                except ValueError as exc:
-                    raise ValueError(f"{col}: {exc}") from None
-            values[col] = value
+            if value is None or value.__class__ is as_is:
+                continue
+            try:
+                values[col] = convert(value)
+            except ValueError as exc:
+                raise ValueError(f"{col}: {exc}") from None
         return values
 
     def key(self, ident: Any) -> Any:
@@ -473,6 +476,11 @@ class PostgresMirror(Mirror):
                                            "tbl": table.name})
 
     # -- tables ---------------------------------------------------------------------
+    def prepare(self, types: Iterable[str]) -> None:
+        """Create the tables of these Sync types now, in one transaction."""
+        with self._lock:
+            self._tables_for(set(types))
+
     def _table(self, kind: str) -> _PgTable:
         return self._tables_for({kind})[kind]
 
@@ -549,8 +557,12 @@ class PostgresMirror(Mirror):
         table, tomb = out.table, self._tombstones
         written = [table.c.id, table.c.revision, table.c.document,
                    *(table.c[col] for col, _ in out.columns)]
-        rows = _recordset([(c.name, c.type) for c in written])
-        picked = [rows.c[c.name] for c in written]
+        rows = _recordset([(c.name, c.type) for c in written[:3]]
+                          + [(col, table.c[col].type) for col, kind in out.columns
+                             if kind not in JSON_TYPES])
+        picked = [*(rows.c[c.name] for c in written[:3]),
+                  *(_typed_value(rows, col, kind, table.c[col].type, self._compiled)
+                    for col, kind in out.columns)]
         stmt = pg.insert(table).from_select(
             [*(c.name for c in written), "synced_at"],
             sa.select(*picked, sa.bindparam("now", type_=sa.DateTime(timezone=True)))
@@ -683,6 +695,22 @@ def _recordset(columns: list[tuple[str, Any]]) -> Any:
     return sa.func.jsonb_to_recordset(sa.cast(sa.bindparam("rows"), pg.JSONB)).table_valued(
         *(sa.column(name, type_) for name, type_ in columns)).render_derived(
         name="v", with_types=True)
+
+
+def _typed_value(rows: Any, col: str, kind: str, sql_type: Any,
+                 compiled: Callable[[Any], str]) -> Any:
+    """What the upsert writes into the typed column ``col``: from the row when
+    :meth:`_PgTable.row` put a converted value there, else read from the row's
+    document (the same value: text, integer or boolean as it is; JSON values as
+    they are, a JSON null as NULL)."""
+    key = "'" + col.replace("'", "''") + "'"
+    if kind in JSON_TYPES:
+        return sa.literal_column(f"NULLIF(v.document -> {key}, 'null'::jsonb)", sql_type)
+    if kind not in _AS_IS:
+        return rows.c[col]
+    read = sa.literal_column(f"(v.document ->> {key})", sa.Text)
+    return sa.func.coalesce(rows.c[col], read if kind == "string" else sa.literal_column(
+        f"CAST(v.document ->> {key} AS {compiled(sql_type)})", sql_type))
 
 
 def _rows_json(rows: list[dict[str, Any]]) -> str:

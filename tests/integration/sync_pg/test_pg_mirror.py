@@ -64,6 +64,27 @@ def test_typed_columns_indexes_and_document(mirror: PostgresMirror) -> None:
     assert mirror.query("deals", stage_id=4) == [] and mirror.query("deals", note=None) != []
 
 
+def test_typed_columns_from_the_document_or_converted(mirror: PostgresMirror) -> None:
+    """Values of the column's own kind are read from the stored document, the others go
+    converted; JSON nulls are SQL NULLs, and a later null clears the column."""
+    mirror.apply([item("deal", 1, 1, name="Ünïcode \"q\" \\ \u2028", hot=False, stage_id=2 ** 62,
+                       tags=[], custom_fields=None, value=7, dropbox_email=12.5,
+                       last_stage_change_at=None),
+                  item("deal", 2, 1, name={"nested": [1, "x"]}, hot=None, stage_id=None,
+                       tags=None, custom_fields={"k": None})])
+    sql = ("SELECT name, hot, stage_id, tags, custom_fields, value, dropbox_email, "
+           "last_stage_change_at FROM deals ORDER BY id")
+    with mirror.engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.text(sql))]
+    assert rows == [("Ünïcode \"q\" \\ \u2028", False, 2 ** 62, [], None, Decimal(7), "12.5",
+                     None),
+                    ('{"nested":[1,"x"]}', None, None, None, {"k": None}, None, None, None)]
+    mirror.apply([item("deal", 1, 2, "updated", name=None, hot=None, stage_id=None, tags=None)])
+    with mirror.engine.connect() as conn:
+        first = tuple(conn.execute(sa.text(sql + " LIMIT 1")).one())
+    assert first == (None,) * 8
+
+
 def test_unstorable_items_are_nacked_and_reported(mirror: PostgresMirror) -> None:
     verdicts = mirror.apply([
         item("deal", 1, name="ok"),
