@@ -22,9 +22,10 @@ import httpx
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from .answers import lost_answer_error
-from .common import KEEP, HttpBase, derived_config
+from .common import KEEP, HttpBase
 from .config import Configuration
 from .deadlines import deadline_error
+from .derived import derived_config
 from .exchange import ApiResponse, PreparedRequest, prepare_request
 from .hooks import Hook, Hooks, RequestWatch
 from .logging import log_request, log_response, request_logging
@@ -141,7 +142,8 @@ class AsyncHttpClient(HttpBase):
                      headers: Mapping[str, str] | None = None, limiter: Any = KEEP,
                      hooks: Mapping[str, list[Hook]] | None = None) -> AsyncHttpClient:
         """A new client over the same pool and token source with these settings."""
-        config = derived_config(self.config, timeout, max_retries, headers)
+        config = derived_config(self.config, timeout=timeout, max_retries=max_retries,
+                                headers=headers)
         return AsyncHttpClient(config, limiter=self._limiter if limiter is KEEP else limiter,
                                token_source=self._token_source, pool=self.pool,
                                hooks=self.hooks.merged(hooks), tracer=self.tracer)

@@ -5,12 +5,12 @@ clients that does no I/O, so each transport holds only its sending.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import errors
 from .config import Configuration
-from .derived import derived_config as copy_with_changes
+from .derived import KEEP as KEEP
 from .exchange import resolve_url
 from .hooks import Hooks
 from .logging import enable_verbose_logging
@@ -18,9 +18,6 @@ from .outcome import AnswerView, decode_success, error_for
 from .redaction import redact_secrets, url_password
 from .retry import Limiter
 from .tracing import Tracer, load_tracer
-
-#: "leave this option as it is" for ``with_options``
-KEEP: Any = object()
 
 
 class HttpBase:
@@ -81,15 +78,3 @@ class HttpBase:
             values.extend(self._token_source.secrets())
         return values
 
-
-def derived_config(config: Configuration, timeout: Any, max_retries: Any,
-                   headers: Mapping[str, str] | None) -> Configuration:
-    """A copy of ``config`` for ``with_options``: ``headers`` add, the others replace."""
-    changes: dict[str, Any] = {}
-    if timeout is not KEEP:
-        changes["timeout"] = timeout
-    if max_retries is not KEEP:
-        changes["max_retries"] = max_retries
-    if headers:
-        changes["headers"] = {**(config.headers or {}), **headers}
-    return copy_with_changes(config, changes)

@@ -21,8 +21,21 @@ CHECKS: dict[str, Callable[[Configuration], None]] = {
 }
 
 
-def derived_config(config: Configuration, changes: Mapping[str, Any]) -> Configuration:
-    """A copy of ``config`` with ``changes`` (options of :data:`CHECKS`), each checked."""
+#: "leave this option as it is" for ``with_options``
+KEEP: Any = object()
+
+
+def derived_config(config: Configuration, *, timeout: Any = KEEP, max_retries: Any = KEEP,
+                   headers: Mapping[str, str] | None = None) -> Configuration:
+    """A copy of ``config`` for ``with_options``: ``headers`` add to the parent's, the
+    others replace; each changed option is checked (see :data:`CHECKS`)."""
+    changes: dict[str, Any] = {}
+    if timeout is not KEEP:
+        changes["timeout"] = timeout
+    if max_retries is not KEEP:
+        changes["max_retries"] = max_retries
+    if headers:
+        changes["headers"] = {**(config.headers or {}), **headers}
     derived = object.__new__(type(config))
     derived.__dict__.update(config.__dict__)
     derived.__dict__.update(changes)

@@ -19,9 +19,10 @@ from urllib3.exceptions import ReadTimeoutError
 from . import errors
 from .answers import read_whole
 from .common import KEEP as KEEP
-from .common import HttpBase, derived_config
+from .common import HttpBase
 from .config import Configuration
 from .deadlines import AttemptGuard, DeadlineAdapter, current_guard, deadline_error
+from .derived import derived_config
 from .exchange import (
     ApiResponse,
     PreparedRequest,
@@ -111,7 +112,8 @@ class HttpClient(HttpBase):
         different ``max_retries`` needs adapters of its own, which share this
         session's pool managers, so connections are still shared.
         """
-        config = derived_config(self.config, timeout, max_retries, headers)
+        config = derived_config(self.config, timeout=timeout, max_retries=max_retries,
+                                headers=headers)
         session = self.session
         if config.max_retries != self.config.max_retries:
             session = session_sharing_pools(session, build_retry(

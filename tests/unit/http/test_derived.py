@@ -22,7 +22,7 @@ def parent(**options: Any) -> basecrm_like.Client:
 def test_derived_config_copies_and_leaves_the_parent() -> None:
     config = Configuration(access_token=TOKEN, base_url="http://api.test", headers={"A": "1"})
     config.validate()
-    derived = derived_config(config, {"timeout": 4, "max_retries": 0})
+    derived = derived_config(config, timeout=4, max_retries=0)
     assert (derived.timeout, derived.max_retries) == (4, 0)
     assert (config.timeout, config.max_retries) == (30, 3)
     assert derived.headers == {"A": "1"} and derived.access_token == TOKEN
