@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -18,6 +19,18 @@ def item(kind: str, id: int, rev: int = 1, event: str = "created", **data: Any) 
     return {"data": {"id": id, **data},
             "meta": {"type": kind, "sync": {"event_type": event, "revision": rev,
                                             "ack_key": f"{kind.capitalize()}-{id}-{rev}"}}}
+
+
+def fail_on_table(monkeypatch: pytest.MonkeyPatch, mirror: Any, kind: str) -> None:
+    """Make ``mirror`` fail with a disk error when a page needs the table of ``kind``."""
+    real = mirror._table
+
+    def boom(wanted: str) -> Any:
+        if wanted == kind:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(wanted)
+
+    monkeypatch.setattr(mirror, "_table", boom)
 
 
 class FakeSyncApi:

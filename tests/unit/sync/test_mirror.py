@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from basecrm_like.sync import SqliteMirror
+from tests.unit.sync.conftest import fail_on_table
 
 
 def item(kind: str, id: Any, rev: int | None = 1, event: str = "created",
@@ -119,14 +120,7 @@ def test_missing_revisions_apply_as_latest_state(mirror: SqliteMirror) -> None:
 def test_a_failing_page_applies_nothing(mirror: SqliteMirror, monkeypatch: Any) -> None:
     mirror.apply([item("note", 1, 1, content="kept")])
     page = [item("note", 1, 2, "updated", content="lost"), item("note", 2, 1, content="lost")]
-    real = mirror._table
-
-    def boom(kind: str) -> Any:
-        if kind == "task":
-            raise sqlite3.OperationalError("disk I/O error")
-        return real(kind)
-
-    monkeypatch.setattr(mirror, "_table", boom)
+    fail_on_table(monkeypatch, mirror, "task")
     with pytest.raises(sqlite3.OperationalError):
         mirror.apply([*page, item("task", 3)])
     monkeypatch.undo()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from basecrm_like.sync import Mirror, MirrorBusyError, MirrorError, SqliteMirror
+from tests.unit.sync.conftest import fail_on_table
 from tests.unit.sync.test_mirror import item
 
 
@@ -38,14 +39,7 @@ def test_checkpoint_is_written_with_the_items(tmp_path: Path) -> None:
 def test_a_failing_page_keeps_the_old_checkpoint(tmp_path: Path, monkeypatch: Any) -> None:
     with SqliteMirror(tmp_path / "m.sqlite") as m:
         m.apply([item("deal", 1)], checkpoint=("c", "1"))
-        real = m._table
-
-        def boom(kind: str) -> Any:
-            if kind == "task":
-                raise sqlite3.OperationalError("disk I/O error")
-            return real(kind)
-
-        monkeypatch.setattr(m, "_table", boom)
+        fail_on_table(monkeypatch, m, "task")
         with pytest.raises(sqlite3.OperationalError):
             m.apply([item("deal", 2), item("task", 3)], checkpoint=("c", "2"))
         monkeypatch.undo()
