@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from munch import Munch
 
+from ..http.errors import BadValueError
 from ..http.plans import Plan, arun_plan
 from .base import Records, ServiceCore
 from .named import SERVICE_CLASSES
@@ -92,7 +93,7 @@ class AsyncService(ServiceCore):
         is raised.
         """
         if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+            raise BadValueError(f"retrieve_many: concurrency must be at least 1, got {concurrency}")
         gate = asyncio.Semaphore(concurrency)
 
         async def one(id: Any) -> Munch:
