@@ -47,10 +47,12 @@ class AsyncTokenManager:
             return await asyncio.to_thread(self.manager.access_token)
 
     async def renew(self, rejected: str) -> bool:
-        """After a 401 for ``rejected``: True when there is another token to try."""
+        """After a 401 for ``rejected``: True when there is another token to try.
+
+        The manager decides (a token refreshed by another task while this one
+        waited is simply handed over); the lock keeps the waiting tasks off threads.
+        """
         async with self._lock:
-            if self.manager.token.access_token != rejected:
-                return True  # another task refreshed while this one waited
             return await asyncio.to_thread(self.manager.renew, rejected)
 
     def secrets(self) -> list[str]:
